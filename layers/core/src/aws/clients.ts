@@ -1,0 +1,33 @@
+// One lazily created SDK client per service, shared by every module and reused across warm invocations.
+// Endpoints come from AWS_ENDPOINT_URL_<SERVICE> (the SDK reads them), which is how tests point at moto.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { Route53Client } from '@aws-sdk/client-route-53';
+
+type Clients = {
+  route53?: Route53Client;
+  ecs?: ECSClient;
+  ec2?: EC2Client;
+  dynamodb?: DynamoDBClient;
+  documents?: DynamoDBDocumentClient;
+};
+
+let clients: Clients = {};
+
+// Route 53 retries are owned by backends/route53/writer (deadline-aware, jittered); the SDK must not retry on top.
+export const route53Client = (): Route53Client =>
+  (clients.route53 ??= new Route53Client({ maxAttempts: 1 }));
+export const ecsClient = (): ECSClient => (clients.ecs ??= new ECSClient({}));
+export const ec2Client = (): EC2Client => (clients.ec2 ??= new EC2Client({}));
+export const dynamoDbClient = (): DynamoDBClient => (clients.dynamodb ??= new DynamoDBClient({}));
+export const documentClient = (): DynamoDBDocumentClient =>
+  (clients.documents ??= DynamoDBDocumentClient.from(dynamoDbClient(), {
+    marshallOptions: { removeUndefinedValues: true },
+  }));
+
+/** Tests change endpoints between files; production never calls this. */
+export function resetClients(): void {
+  clients = {};
+}

@@ -1,0 +1,44 @@
+// The apply step's contract. A backend makes the directory match the registered members of each service name.
+// It is level-triggered: it reads the members itself (after reading the directory, so a concurrent writer's
+// newer state is never overwritten) rather than trusting deltas from the caller.
+import type { Member } from '../plan/records';
+
+export interface TouchedTask {
+  taskId: string;
+  /** the IP the task was registered with before this change, when it may still have per-task records */
+  previousIp?: string;
+}
+
+export interface SyncRequest {
+  serviceName: string;
+  touchedTasks: TouchedTask[];
+}
+
+export type SyncOutcome =
+  | { status: 'ok'; changed: boolean }
+  /** the name is held by records we do not own: reported, never overwritten, not retried */
+  | { status: 'conflict'; reason: string }
+  /** the backend rejected the change as invalid: retrying the same input cannot help */
+  | { status: 'invalid'; reason: string }
+  /** throttled, timed out or raced too often: the caller should have the event redelivered */
+  | { status: 'retry'; reason: string };
+
+export type MembersProvider = (serviceName: string) => Promise<Member[]>;
+
+export interface DirectoryBackend {
+  readonly name: string;
+  sync(requests: SyncRequest[], options: { deadline: number }): Promise<Map<string, SyncOutcome>>;
+}
+
+/** Merges requests for the same service name. */
+export function mergeRequests(requests: SyncRequest[]): SyncRequest[] {
+  const byName = new Map<string, Map<string, TouchedTask>>();
+  for (const request of requests) {
+    const tasks = byName.get(request.serviceName) ?? byName.set(request.serviceName, new Map()).get(request.serviceName)!;
+    for (const task of request.touchedTasks) {
+      const seen = tasks.get(task.taskId);
+      tasks.set(task.taskId, { taskId: task.taskId, previousIp: task.previousIp ?? seen?.previousIp });
+    }
+  }
+  return [...byName].map(([serviceName, tasks]) => ({ serviceName, touchedTasks: [...tasks.values()] }));
+}

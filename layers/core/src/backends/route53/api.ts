@@ -1,0 +1,139 @@
+// The only module that calls the Route 53 API. Retries Throttling, PriorRequestNotComplete (another change to the
+// zone is still being applied) and 5xx with jittered backoff inside the caller's deadline.
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  type RRType,
+  type ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
+import { route53Client } from '../../aws/clients';
+import { logger } from '../../observability';
+import { errorName, withRetries } from '../../util/retry';
+import { canonicalName } from '../../parse/dns-name';
+import type { Change } from '../../plan/route53-changes';
+import type { RecordSet, RecordType } from '../../plan/records';
+
+const RETRYABLE = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'PriorRequestNotComplete',
+  'ServiceUnavailable',
+  'InternalFailure',
+  'InternalError',
+  'RequestTimeout',
+  'TimeoutError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+]);
+
+export function isRetryableRoute53Error(error: unknown): boolean {
+  const name = errorName(error);
+  if (name && RETRYABLE.has(name)) return true;
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  const code = (error as { code?: string })?.code;
+  return (status !== undefined && status >= 500) || (code !== undefined && RETRYABLE.has(code));
+}
+
+export interface CallOptions {
+  deadline: number;
+}
+
+let calls = { change: 0, list: 0 };
+/** Counters for logs and benchmarks. */
+export const route53CallCounts = () => ({ ...calls });
+export const resetRoute53CallCounts = () => {
+  calls = { change: 0, list: 0 };
+};
+
+function retry<T>(operation: string, fn: () => Promise<T>, options: CallOptions): Promise<T> {
+  return withRetries(fn, {
+    isRetryable: isRetryableRoute53Error,
+    deadline: options.deadline,
+    maxAttempts: 10,
+    baseDelayMs: 200,
+    maxDelayMs: 4000,
+    onRetry: (error, attempt, delayMs) =>
+      logger.warn('Route 53 call retried', { operation, attempt, delayMs, error: errorName(error) }),
+  });
+}
+
+const toAws = (set: RecordSet): ResourceRecordSet => ({
+  Name: set.name,
+  Type: set.type as RRType,
+  TTL: set.ttl,
+  ResourceRecords: set.values.map((Value) => ({ Value })),
+});
+
+export async function changeRecordSets(
+  hostedZoneId: string,
+  changes: Change[],
+  options: CallOptions & { comment?: string },
+): Promise<string | undefined> {
+  const out = await retry(
+    'ChangeResourceRecordSets',
+    () => {
+      calls.change++;
+      return route53Client().send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: hostedZoneId,
+          ChangeBatch: {
+            Comment: options.comment?.slice(0, 256),
+            Changes: changes.map((c) => ({ Action: c.action, ResourceRecordSet: toAws(c.set) })),
+          },
+        }),
+      );
+    },
+    options,
+  );
+  return out.ChangeInfo?.Id;
+}
+
+/** All simple (non-alias) record sets at exactly `name`, any type. */
+export async function recordSetsAt(hostedZoneId: string, name: string, options: CallOptions): Promise<RecordSet[]> {
+  const wanted = canonicalName(name);
+  const found: RecordSet[] = [];
+  let start: { name?: string; type?: RRType } = { name: wanted };
+  for (;;) {
+    const out = await retry(
+      'ListResourceRecordSets',
+      () => {
+        calls.list++;
+        return route53Client().send(
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: hostedZoneId,
+            StartRecordName: start.name,
+            StartRecordType: start.type,
+            MaxItems: 20,
+          }),
+        );
+      },
+      options,
+    );
+    let passed = false;
+    for (const rs of out.ResourceRecordSets ?? []) {
+      if (canonicalName(rs.Name ?? '') !== wanted) {
+        passed = true;
+        continue;
+      }
+      found.push({
+        name: wanted,
+        type: rs.Type as RecordType,
+        ttl: rs.TTL ?? 0,
+        values: (rs.ResourceRecords ?? []).map((r) => r.Value ?? '').sort(),
+      });
+    }
+    if (passed || !out.IsTruncated || !out.NextRecordName) return found;
+    start = { name: out.NextRecordName, type: out.NextRecordType };
+  }
+}
+
+/** One record set by name and type, or undefined. */
+export async function recordSet(
+  hostedZoneId: string,
+  name: string,
+  type: RecordType,
+  options: CallOptions,
+): Promise<RecordSet | undefined> {
+  return (await recordSetsAt(hostedZoneId, name, options)).find((s) => s.type === type);
+}

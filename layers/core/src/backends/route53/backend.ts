@@ -1,0 +1,120 @@
+// Route 53 directory backend: read current head sets -> read members -> plan (pure) -> apply; re-read and
+// re-plan the names whose write raced with another writer.
+import pLimit from 'p-limit';
+import { logger, countMetric } from '../../observability';
+import { desiredRecords, taskRecordName, type NamingOptions } from '../../plan/records';
+import { planServiceChanges, type TaskRecordChange } from '../../plan/route53-changes';
+import type { DirectoryBackend, MembersProvider, SyncOutcome, SyncRequest } from '../backend';
+import { mergeRequests } from '../backend';
+import { recordSet, recordSetsAt } from './api';
+import { applyUnits } from './writer';
+import type { Unit } from './limits';
+
+export interface Route53BackendOptions extends NamingOptions {
+  hostedZoneId: string;
+  ownerId: string;
+  members: MembersProvider;
+  /** sync rounds per invocation before a racing name is handed back for redelivery */
+  maxRounds?: number;
+  /** parallel reads (Route 53 allows 5 requests per second per account) */
+  readConcurrency?: number;
+}
+
+export class Route53Backend implements DirectoryBackend {
+  readonly name = 'route53';
+  constructor(private readonly options: Route53BackendOptions) {}
+
+  async sync(requests: SyncRequest[], { deadline }: { deadline: number }): Promise<Map<string, SyncOutcome>> {
+    const { hostedZoneId, ownerId } = this.options;
+    const outcomes = new Map<string, SyncOutcome>();
+    const limit = pLimit(this.options.readConcurrency ?? 4);
+    let pending = mergeRequests(requests);
+    const maxRounds = this.options.maxRounds ?? 5;
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > maxRounds || Date.now() >= deadline) {
+        for (const r of pending) outcomes.set(r.serviceName, { status: 'retry', reason: 'concurrent writers kept changing the records' });
+        break;
+      }
+      const units: Unit[] = [];
+      await Promise.all(
+        pending.map((request) =>
+          limit(async () => {
+            try {
+              const unit = await this.planOne(request, round > 1, deadline);
+              if (unit === 'in-sync') outcomes.set(request.serviceName, { status: 'ok', changed: false });
+              else if ('conflict' in unit) {
+                outcomes.set(request.serviceName, { status: 'conflict', reason: unit.conflict });
+                countMetric('OwnershipConflicts');
+                logger.error('Record name is owned by someone else; not touching it', {
+                  serviceName: request.serviceName,
+                  reason: unit.conflict,
+                });
+              } else units.push(unit);
+            } catch (error) {
+              outcomes.set(request.serviceName, { status: 'retry', reason: `read failed: ${(error as Error).message}` });
+            }
+          }),
+        ),
+      );
+      const applied = await applyUnits(hostedZoneId, units, deadline);
+      const racing: SyncRequest[] = [];
+      for (const request of pending) {
+        const outcome = applied.get(request.serviceName);
+        if (!outcome) continue;
+        if (outcome.status === 'applied') outcomes.set(request.serviceName, { status: 'ok', changed: true });
+        else if (outcome.status === 'stale') racing.push(request);
+        else outcomes.set(request.serviceName, outcome);
+      }
+      if (racing.length > 0) {
+        countMetric('Route53Races', racing.length);
+        logger.info('Records changed under us; re-reading and re-planning', {
+          serviceNames: racing.map((r) => r.serviceName),
+          round,
+          ownerId,
+        });
+      }
+      pending = racing;
+    }
+    return outcomes;
+  }
+
+  private async planOne(
+    request: SyncRequest,
+    rereadTaskRecords: boolean,
+    deadline: number,
+  ): Promise<Unit | 'in-sync' | { conflict: string }> {
+    const { hostedZoneId, ownerId, recordTtl } = { ...this.options, recordTtl: this.options.ttl };
+    const naming: NamingOptions = this.options;
+    // Read the directory before the members: a member added after this read makes our CAS fail, never vanish.
+    const probe = desiredRecords(request.serviceName, [], naming);
+    const current = (
+      await Promise.all(probe.headNames.map((name) => recordSetsAt(hostedZoneId, name, { deadline })))
+    ).flat();
+    const members = await this.options.members(request.serviceName);
+    const desired = desiredRecords(request.serviceName, members, naming);
+    for (const t of desired.truncated) {
+      countMetric('RecordSetsTruncated');
+      logger.warn('Record set capped at Route 53 limits; extra endpoints are not published', t);
+    }
+    const touchedTasks: TaskRecordChange[] = [];
+    for (const task of request.touchedTasks) {
+      const name = taskRecordName(task.taskId, request.serviceName, naming.zoneName);
+      const wanted = desired.taskRecords.get(task.taskId);
+      if (wanted) {
+        touchedTasks.push({ taskId: task.taskId, desired: wanted });
+        continue;
+      }
+      // After a rejected write, delete exactly what is there (TTL or IP may differ from what state remembers).
+      const existing = rereadTaskRecords
+        ? await recordSet(hostedZoneId, name, 'A', { deadline })
+        : task.previousIp
+          ? { name, type: 'A' as const, ttl: recordTtl, values: [task.previousIp] }
+          : undefined;
+      if (existing) touchedTasks.push({ taskId: task.taskId, existing });
+    }
+    const plan = planServiceChanges({ desired, current, touchedTasks, ownerId, ttl: recordTtl });
+    if (plan.kind === 'in-sync') return 'in-sync';
+    if (plan.kind === 'conflict') return { conflict: plan.reason };
+    return { key: request.serviceName, changes: plan.changes };
+  }
+}

@@ -1,0 +1,80 @@
+// Sends planned units in as few ChangeResourceRecordSets calls as the limits allow. A request is atomic, so when
+// Route 53 rejects one, the request is bisected until the bad unit is isolated and the good ones still land.
+import { logger } from '../../observability';
+import { errorName } from '../../util/retry';
+import { changeRecordSets } from './api';
+import { packUnits, type Unit } from './limits';
+
+export type UnitOutcome =
+  | { status: 'applied' }
+  /** a DELETE did not match or a CREATE found a set: someone changed the name since we read it */
+  | { status: 'stale'; reason: string }
+  | { status: 'invalid'; reason: string }
+  | { status: 'retry'; reason: string };
+
+const STALE_PATTERNS = [/already exists/i, /values provided do not match/i, /but it was not found/i];
+
+export function classifyRejection(
+  error: unknown,
+): Extract<UnitOutcome, { status: 'stale' | 'invalid' }> | undefined {
+  const name = errorName(error);
+  const message = (error as Error)?.message ?? '';
+  if (name === 'InvalidChangeBatch' || name === 'InvalidInput') {
+    return STALE_PATTERNS.some((p) => p.test(message))
+      ? { status: 'stale', reason: message }
+      : { status: 'invalid', reason: message };
+  }
+  return undefined;
+}
+
+async function sendBatch(
+  hostedZoneId: string,
+  units: Unit[],
+  deadline: number,
+  outcomes: Map<Unit, UnitOutcome>,
+): Promise<void> {
+  try {
+    await changeRecordSets(
+      hostedZoneId,
+      units.flatMap((u) => u.changes),
+      { deadline, comment: `ecs-service-discovery: ${[...new Set(units.map((u) => u.key))].join(', ')}` },
+    );
+    for (const unit of units) outcomes.set(unit, { status: 'applied' });
+  } catch (error) {
+    const rejection = classifyRejection(error);
+    if (!rejection) {
+      const reason = `${errorName(error) ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
+      for (const unit of units) outcomes.set(unit, { status: 'retry', reason });
+      return;
+    }
+    if (units.length === 1) {
+      outcomes.set(units[0], rejection);
+      return;
+    }
+    logger.info('Route 53 rejected a batch; bisecting to isolate the rejected change', {
+      units: units.length,
+      reason: rejection.reason,
+    });
+    const middle = Math.ceil(units.length / 2);
+    await sendBatch(hostedZoneId, units.slice(0, middle), deadline, outcomes);
+    await sendBatch(hostedZoneId, units.slice(middle), deadline, outcomes);
+  }
+}
+
+/** Applies units in order; returns one outcome per unit key (the worst outcome of the key's parts). */
+export async function applyUnits(
+  hostedZoneId: string,
+  units: Unit[],
+  deadline: number,
+): Promise<Map<string, UnitOutcome>> {
+  const outcomes = new Map<Unit, UnitOutcome>();
+  // Requests go out one after another: concurrent writers to one zone only earn PriorRequestNotComplete.
+  for (const batch of packUnits(units)) await sendBatch(hostedZoneId, batch, deadline, outcomes);
+  const rank = { applied: 0, stale: 1, retry: 2, invalid: 3 } as const;
+  const byKey = new Map<string, UnitOutcome>();
+  for (const [unit, outcome] of outcomes) {
+    const seen = byKey.get(unit.key);
+    if (!seen || rank[outcome.status] > rank[seen.status]) byKey.set(unit.key, outcome);
+  }
+  return byKey;
+}

@@ -1,0 +1,128 @@
+// Registrator-compatible service metadata, read from docker labels, the task definition's environment and the
+// run's container overrides (later sources win). Only ports with explicit metadata register: there is no default
+// name from the image, so unrelated containers never appear in DNS.
+//
+//   SERVICE_<port>_NAME       name for one container port
+//   SERVICE_NAME              name for every mapped port (suffixed "-<port>" when the container maps several,
+//                             as Registrator does)
+//   SERVICE_<port>_IGNORE / SERVICE_IGNORE   skip the port / the container
+//   SERVICE_<port>_TAGS / SERVICE_TAGS       comma-separated tags (kept for the directory)
+//   SERVICE_<port>_CHECK_HTTP / _CHECK_TCP / _CHECK_INTERVAL / _CHECK_TIMEOUT (and un-numbered forms)
+//                             health-check settings kept for the health checker
+import { normaliseServiceName } from './dns-name';
+
+export interface PortMapping {
+  containerPort?: number;
+  hostPort?: number;
+  protocol?: string;
+}
+
+export interface ContainerDefinitionLike {
+  name?: string;
+  portMappings?: PortMapping[];
+  environment?: { name?: string; value?: string }[];
+  dockerLabels?: Record<string, string>;
+  healthCheck?: { command?: string[]; startPeriod?: number } | undefined;
+}
+
+export interface HealthCheckSettings {
+  http?: string;
+  tcp?: boolean;
+  intervalSeconds?: number;
+  timeoutSeconds?: number;
+}
+
+export interface ServicePort {
+  containerName: string;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+  name: string;
+  tags: string[];
+  check: HealthCheckSettings;
+}
+
+export interface MetadataProblem {
+  containerName: string;
+  containerPort?: number;
+  problem: string;
+}
+
+export interface ServiceMetadata {
+  ports: ServicePort[];
+  problems: MetadataProblem[];
+  /** container names whose definition has a Docker health check: they must be HEALTHY before registering */
+  healthCheckedContainers: string[];
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase());
+}
+
+/** "10s", "1m", "500ms", "15" -> seconds */
+export function parseDuration(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
+  if (!match) return undefined;
+  const n = Number(match[1]);
+  const unit = (match[2] ?? 's').toLowerCase();
+  const factor = unit === 'ms' ? 0.001 : unit === 'm' ? 60 : unit === 'h' ? 3600 : 1;
+  return n * factor;
+}
+
+function tagsOf(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+}
+
+export function containerSettings(
+  definition: ContainerDefinitionLike,
+  overrides: Record<string, string> | undefined,
+): Record<string, string> {
+  const env = Object.fromEntries(
+    (definition.environment ?? []).filter((kv) => kv.name).map((kv) => [kv.name as string, kv.value ?? '']),
+  );
+  return { ...(definition.dockerLabels ?? {}), ...env, ...(overrides ?? {}) };
+}
+
+export function serviceMetadata(
+  containers: ContainerDefinitionLike[],
+  environmentOverrides: Record<string, Record<string, string>>,
+): ServiceMetadata {
+  const ports: ServicePort[] = [];
+  const problems: MetadataProblem[] = [];
+  const healthCheckedContainers: string[] = [];
+  for (const container of containers) {
+    const containerName = container.name ?? '';
+    if (container.healthCheck?.command?.length) healthCheckedContainers.push(containerName);
+    const settings = containerSettings(container, environmentOverrides[containerName]);
+    if (isTrue(settings.SERVICE_IGNORE)) continue;
+    const mapped = (container.portMappings ?? []).filter((p) => typeof p.containerPort === 'number');
+    for (const mapping of mapped) {
+      const port = mapping.containerPort as number;
+      const key = (suffix: string) => settings[`SERVICE_${port}_${suffix}`] ?? settings[`SERVICE_${suffix}`];
+      if (isTrue(settings[`SERVICE_${port}_IGNORE`])) continue;
+      const portName = settings[`SERVICE_${port}_NAME`];
+      const sharedName = settings.SERVICE_NAME;
+      const rawName = portName ?? (sharedName && mapped.length > 1 ? `${sharedName}-${port}` : sharedName);
+      if (rawName === undefined) continue;
+      const name = normaliseServiceName(rawName);
+      if (!name) {
+        problems.push({ containerName, containerPort: port, problem: `service name "${rawName}" is not a valid DNS name` });
+        continue;
+      }
+      ports.push({
+        containerName,
+        containerPort: port,
+        protocol: mapping.protocol === 'udp' ? 'udp' : 'tcp',
+        name,
+        tags: tagsOf(settings[`SERVICE_${port}_TAGS`] ?? settings.SERVICE_TAGS),
+        check: {
+          http: key('CHECK_HTTP') || undefined,
+          tcp: isTrue(key('CHECK_TCP')) || undefined,
+          intervalSeconds: parseDuration(key('CHECK_INTERVAL')),
+          timeoutSeconds: parseDuration(key('CHECK_TIMEOUT')),
+        },
+      });
+    }
+  }
+  return { ports, problems, healthCheckedContainers };
+}

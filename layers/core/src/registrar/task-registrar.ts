@@ -1,0 +1,239 @@
+// Task registrar: SQS batch of ECS Task State Change events -> state transitions -> one shared Route 53 sync.
+//
+// Guards, each against its own failure:
+//   Powertools Idempotency (key: EventBridge event id)  duplicate delivery of the same event, also concurrently
+//   version guard in the state table (detail.version)   out-of-order and replayed events of one task
+//   tombstones (STOPPED state with a TTL)                a late RUNNING bringing a stopped task back
+//   DELETE+CREATE units, re-read on mismatch             concurrent writers (other invocations, health checker)
+//   batch item failures                                  transient failures redeliver only the affected messages
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { clusterInScope, type Config } from '../config';
+import { dynamoDbClient } from '../aws/clients';
+import { logger, countMetric, metrics } from '../observability';
+import { asSqsEvent, isSqsEvent, parseJsonBody } from '../parse/envelope';
+import { InvalidEventError, isStopping, parseTaskEvent, type TaskEvent } from '../parse/task-event';
+import { resolveEndpoints, type ResolvedEndpoints } from '../resolve/endpoints';
+import { describeTaskDefinition } from '../resolve/task-definitions';
+import { hostAddresses } from '../resolve/host-addresses';
+import { StaleStateError, TaskStateStore, type TaskState } from '../state/task-state';
+import type { DirectoryBackend, SyncOutcome, SyncRequest } from '../backends/backend';
+import { SyncBarrier } from './sync-barrier';
+import { judgeVersion, nextTaskState, replayRequestsFor, syncRequestsFor } from './task-transition';
+
+export class SyncFailedError extends Error {
+  constructor(readonly failures: { serviceName: string; reason: string }[]) {
+    super(`Directory sync failed for ${failures.map((f) => f.serviceName).join(', ')}; the event will be redelivered`);
+    this.name = 'SyncFailedError';
+  }
+}
+
+export interface TaskRegistrarDeps {
+  config: Config;
+  store: TaskStateStore;
+  backend: DirectoryBackend;
+  /** ms kept in reserve before Lambda's timeout */
+  safetyMarginMs?: number;
+  now?: () => Date;
+}
+
+interface ProcessResult {
+  taskArn: string;
+  version: number;
+  verdict: string;
+  status?: string;
+  serviceNames: string[];
+}
+
+type Prepared =
+  | { kind: 'task'; event: TaskEvent; raw: unknown; log: Logger }
+  | { kind: 'skip' };
+
+export function createTaskRegistrar(deps: TaskRegistrarDeps) {
+  const { config, store, backend } = deps;
+  const now = deps.now ?? (() => new Date());
+  const persistenceStore = config.idempotencyTableName
+    ? new DynamoDBPersistenceLayer({ tableName: config.idempotencyTableName, awsSdkV3Client: dynamoDbClient() })
+    : undefined;
+  const idempotencyConfig = new IdempotencyConfig({
+    eventKeyJmesPath: 'id',
+    expiresAfterSeconds: config.idempotencyTtlSeconds,
+    throwOnNoIdempotencyKey: true,
+  });
+
+  function prepare(record: SQSRecord): Prepared {
+    const body = parseJsonBody(record.body);
+    if (!body.ok) {
+      countMetric('InvalidEvents');
+      logger.error('Rejected message: body is not JSON', { messageId: record.messageId, error: body.error });
+      return { kind: 'skip' };
+    }
+    let event: TaskEvent;
+    try {
+      event = parseTaskEvent(body.value);
+    } catch (error) {
+      if (!(error instanceof InvalidEventError)) throw error;
+      countMetric('InvalidEvents');
+      logger.error('Rejected message: not a valid ECS Task State Change event', {
+        messageId: record.messageId,
+        issues: error.issues,
+      });
+      return { kind: 'skip' };
+    }
+    const log = logger.createChild({
+      persistentKeys: { correlation_id: event.eventId, taskArn: event.taskArn, serviceName: event.serviceName },
+    });
+    if (!clusterInScope(config, event.clusterArn)) {
+      countMetric('OutOfScopeEvents');
+      log.info('Ignored event: cluster is not in ClusterArns', { clusterArn: event.clusterArn });
+      return { kind: 'skip' };
+    }
+    return { kind: 'task', event, raw: body.value, log };
+  }
+
+  async function resolve(event: TaskEvent, hosts: Map<string, string>): Promise<ResolvedEndpoints> {
+    const taskDefinition = await describeTaskDefinition(event.taskDefinitionArn);
+    let hostIp: string | undefined;
+    if (taskDefinition.networkMode !== 'awsvpc' && event.containerInstanceArn) {
+      hostIp =
+        hosts.get(event.containerInstanceArn) ??
+        (await hostAddresses([{ clusterArn: event.clusterArn, containerInstanceArn: event.containerInstanceArn }])).get(
+          event.containerInstanceArn,
+        );
+    }
+    return resolveEndpoints(event, taskDefinition, hostIp);
+  }
+
+  /** Moves the task's state forward; returns what to sync. Retries when a concurrent event for the task won. */
+  async function transition(
+    event: TaskEvent,
+    hosts: Map<string, string>,
+    log: Logger,
+  ): Promise<{ result: ProcessResult; requests: SyncRequest[] }> {
+    for (let attempt = 1; ; attempt++) {
+      const previous = await store.get(event.taskArn);
+      const verdict = judgeVersion(previous, event);
+      const base = { taskArn: event.taskArn, version: event.version, verdict };
+      if (verdict === 'stale') {
+        countMetric('StaleEvents');
+        log.info('Ignored event: an equal or newer version was already applied', {
+          eventVersion: event.version,
+          storedVersion: previous?.version,
+          storedStatus: previous?.status,
+        });
+        return { result: { ...base, status: previous?.status, serviceNames: [] }, requests: [] };
+      }
+      if (verdict === 'replay') {
+        const requests = replayRequestsFor(previous as TaskState);
+        return { result: { ...base, status: previous?.status, serviceNames: requests.map((r) => r.serviceName) }, requests };
+      }
+      const stopping = isStopping(event);
+      const needsEndpoints = event.lastStatus === 'RUNNING' && !stopping;
+      // A stop before we ever saw the task still needs a tombstone, but only for tasks that carry metadata.
+      const resolved = needsEndpoints || (stopping && !previous) ? await resolve(event, hosts) : undefined;
+      if (!previous && resolved && !resolved.hasMetadata) {
+        log.info('Ignored task: no SERVICE_<port>_NAME / SERVICE_NAME metadata', {
+          taskDefinitionArn: event.taskDefinitionArn,
+        });
+        return { result: { ...base, verdict: 'no-metadata', serviceNames: [] }, requests: [] };
+      }
+      for (const problem of resolved?.problems ?? []) {
+        countMetric('RejectedEndpoints');
+        log.error('Endpoint not registered', { ...problem });
+      }
+      const next = nextTaskState(previous, event, needsEndpoints ? resolved : undefined, now(), config.tombstoneTtlSeconds);
+      try {
+        await store.replace(previous, next);
+      } catch (error) {
+        if (error instanceof StaleStateError && attempt < 5) continue;
+        throw error;
+      }
+      const requests = syncRequestsFor(previous, next);
+      log.info('Task state changed', {
+        from: previous?.status ?? 'UNKNOWN',
+        to: next.status,
+        version: next.version,
+        serviceNames: requests.map((r) => r.serviceName),
+        awaitingHealthOf: next.awaitingHealthOf,
+      });
+      return { result: { ...base, status: next.status, serviceNames: requests.map((r) => r.serviceName) }, requests };
+    }
+  }
+
+  function check(outcomes: Map<string, SyncOutcome>, log: Logger): void {
+    const failures: { serviceName: string; reason: string }[] = [];
+    for (const [serviceName, outcome] of outcomes) {
+      if (outcome.status === 'retry') failures.push({ serviceName, reason: outcome.reason });
+      else if (outcome.status === 'invalid') {
+        countMetric('RejectedChanges');
+        log.error('Route 53 rejected the records for a service name', { serviceName, reason: outcome.reason });
+      }
+    }
+    if (failures.length > 0) throw new SyncFailedError(failures);
+  }
+
+  return async function handler(rawEvent: unknown, context?: Context): Promise<SQSBatchResponse> {
+    const direct = !isSqsEvent(rawEvent);
+    const event = asSqsEvent(rawEvent);
+    const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
+    const deadline = Date.now() + Math.max(1000, remaining - (deps.safetyMarginMs ?? 5000));
+    if (context) idempotencyConfig.registerLambdaContext(context);
+
+    const prepared = new Map(event.Records.map((r) => [r.messageId, prepare(r)]));
+    const running = [...prepared.values()].flatMap((p) =>
+      p.kind === 'task' && p.event.containerInstanceArn && !isStopping(p.event) && p.event.lastStatus === 'RUNNING'
+        ? [{ clusterArn: p.event.clusterArn, containerInstanceArn: p.event.containerInstanceArn }]
+        : [],
+    );
+    // One batched lookup for every bridge/host task of the batch; per-task lookups are the fallback.
+    const hosts = running.length > 0 ? await hostAddresses(running).catch(() => new Map<string, string>()) : new Map();
+
+    const participants = new Set([...prepared].filter(([, p]) => p.kind === 'task').map(([id]) => id));
+    const barrier = new SyncBarrier(participants, backend, deadline);
+
+    const processTask = async (raw: unknown, messageId: string): Promise<ProcessResult> => {
+      const p = prepared.get(messageId) as Extract<Prepared, { kind: 'task' }>;
+      const { result, requests } = await transition(p.event, hosts, p.log);
+      const outcomes = await barrier.join(messageId, requests);
+      check(outcomes, p.log);
+      return result;
+    };
+    const idempotentProcess = persistenceStore
+      ? makeIdempotent(processTask, { persistenceStore, config: idempotencyConfig })
+      : processTask;
+
+    const processor = new BatchProcessor(EventType.SQS);
+    try {
+      const response = await processPartialResponse(
+        event,
+        async (record: SQSRecord) => {
+          const p = prepared.get(record.messageId);
+          try {
+            if (p?.kind !== 'task') return undefined;
+            try {
+              return await idempotentProcess(p.raw, record.messageId);
+            } catch (error) {
+              countMetric('FailedEvents');
+              p.log.error('Event processing failed; it will be retried', { error: error as Error });
+              throw error;
+            }
+          } finally {
+            barrier.leave(record.messageId);
+          }
+        },
+        processor,
+        { context },
+      );
+      if (direct && response.batchItemFailures.length > 0) {
+        // Async invocations (EventBridge -> Lambda) retry and then use the on-failure destination.
+        throw new Error(`Event ${event.Records[0].messageId} failed: see the log for the cause`);
+      }
+      return response;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}

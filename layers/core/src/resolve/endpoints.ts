@@ -1,0 +1,75 @@
+// Pure: turns a task event plus its task definition (and host IP for bridge/host) into the endpoints to register.
+import type { TaskEvent } from '../parse/task-event';
+import { serviceMetadata, type ContainerDefinitionLike, type MetadataProblem, type ServicePort } from '../parse/metadata';
+
+export interface Endpoint {
+  name: string;
+  containerName: string;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+  ip: string;
+  port: number;
+  /** awsvpc tasks get a service-level A record; bridge/host tasks share their host's IP, so they do not */
+  awsvpc: boolean;
+  tags: string[];
+  check: ServicePort['check'];
+}
+
+export interface TaskDefinitionLike {
+  networkMode?: string;
+  containerDefinitions?: ContainerDefinitionLike[];
+}
+
+export interface ResolvedEndpoints {
+  endpoints: Endpoint[];
+  problems: MetadataProblem[];
+  /** true when at least one port carries metadata */
+  hasMetadata: boolean;
+  /** container names that define a health check and are not HEALTHY in this event */
+  unhealthyContainers: string[];
+  healthCheckStartPeriodSeconds: number;
+}
+
+export function resolveEndpoints(
+  event: TaskEvent,
+  taskDefinition: TaskDefinitionLike,
+  hostIp: string | undefined,
+): ResolvedEndpoints {
+  const metadata = serviceMetadata(taskDefinition.containerDefinitions ?? [], event.environmentOverrides);
+  const problems = [...metadata.problems];
+  const awsvpc = (taskDefinition.networkMode ?? 'bridge') === 'awsvpc';
+  const endpoints: Endpoint[] = [];
+  for (const port of metadata.ports) {
+    let ip: string | undefined;
+    let hostPort: number | undefined;
+    if (awsvpc) {
+      ip = event.eniAddress;
+      hostPort = port.containerPort;
+    } else {
+      ip = hostIp;
+      const container = event.containers.find((c) => c.name === port.containerName);
+      hostPort = container?.networkBindings?.find(
+        (b) => b.containerPort === port.containerPort && (b.protocol ?? 'tcp') === port.protocol,
+      )?.hostPort;
+    }
+    if (!ip || !hostPort) {
+      problems.push({
+        containerName: port.containerName,
+        containerPort: port.containerPort,
+        problem: !ip ? 'no IP address for the task yet' : 'no host port binding for the container port',
+      });
+      continue;
+    }
+    endpoints.push({ ...port, ip, port: hostPort, awsvpc });
+  }
+  const healthStatus = new Map(event.containers.map((c) => [c.name, c.healthStatus]));
+  const unhealthyContainers = metadata.healthCheckedContainers.filter((name) => healthStatus.get(name) !== 'HEALTHY');
+  const startPeriods = (taskDefinition.containerDefinitions ?? []).map((c) => c.healthCheck?.startPeriod ?? 0);
+  return {
+    endpoints,
+    problems,
+    hasMetadata: metadata.ports.length > 0 || metadata.problems.length > 0,
+    unhealthyContainers,
+    healthCheckStartPeriodSeconds: Math.max(0, ...startPeriods),
+  };
+}

@@ -1,0 +1,54 @@
+// bridge/host tasks are reached at their EC2 host's private IP: container instance -> EC2 instance -> IP.
+// Lookups are batched per cluster (100 container instances per DescribeContainerInstances) and cached.
+import { DescribeContainerInstancesCommand } from '@aws-sdk/client-ecs';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { ec2Client, ecsClient } from '../aws/clients';
+
+const CACHE_TTL_MS = 10 * 60 * 1000;
+const cache = new Map<string, { ip: string; at: number }>();
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Returns containerInstanceArn -> private IP for every resolvable instance. */
+export async function hostAddresses(
+  requests: { clusterArn: string; containerInstanceArn: string }[],
+): Promise<Map<string, string>> {
+  const result = new Map<string, string>();
+  const now = Date.now();
+  const missing = new Map<string, Set<string>>();
+  for (const { clusterArn, containerInstanceArn } of requests) {
+    const hit = cache.get(containerInstanceArn);
+    if (hit && now - hit.at < CACHE_TTL_MS) result.set(containerInstanceArn, hit.ip);
+    else (missing.get(clusterArn) ?? missing.set(clusterArn, new Set()).get(clusterArn)!).add(containerInstanceArn);
+  }
+  const instanceOf = new Map<string, string>();
+  for (const [cluster, arns] of missing) {
+    for (const batch of chunks([...arns], 100)) {
+      const out = await ecsClient().send(
+        new DescribeContainerInstancesCommand({ cluster, containerInstances: batch }),
+      );
+      for (const ci of out.containerInstances ?? []) {
+        if (ci.containerInstanceArn && ci.ec2InstanceId) instanceOf.set(ci.ec2InstanceId, ci.containerInstanceArn);
+      }
+    }
+  }
+  for (const batch of chunks([...instanceOf.keys()], 100)) {
+    const out = await ec2Client().send(new DescribeInstancesCommand({ InstanceIds: batch }));
+    for (const instance of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+      const arn = instance.InstanceId ? instanceOf.get(instance.InstanceId) : undefined;
+      if (arn && instance.PrivateIpAddress) {
+        cache.set(arn, { ip: instance.PrivateIpAddress, at: now });
+        result.set(arn, instance.PrivateIpAddress);
+      }
+    }
+  }
+  return result;
+}
+
+export function clearHostAddressCache(): void {
+  cache.clear();
+}

@@ -1,0 +1,130 @@
+// Per-task state in DynamoDB: the version guard (ECS delivers task events at least once and out of order; only a
+// newer detail.version changes anything), tombstones for stopped tasks (a late RUNNING cannot resurrect them), and
+// the membership items each service name's records are planned from.
+//
+//   pk TASK#<taskArn>  sk TASK             version, status, endpoints, registeredNames, expiresAt (tombstone TTL)
+//   pk NAME#<name>     sk TASK#<taskArn>   the task's endpoints for that name while it is REGISTERED
+import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../aws/clients';
+import type { Endpoint } from '../resolve/endpoints';
+import type { Member } from '../plan/records';
+import { errorName, withRetries } from '../util/retry';
+
+export type TaskStatus = 'STARTING' | 'PENDING_HEALTH' | 'REGISTERED' | 'STOPPED';
+
+export interface TaskState {
+  taskArn: string;
+  taskId: string;
+  clusterArn: string;
+  version: number;
+  status: TaskStatus;
+  serviceName?: string;
+  group?: string;
+  taskDefinitionArn: string;
+  containerInstanceArn?: string;
+  startedAt?: string;
+  /** REGISTERED/PENDING_HEALTH: the task's endpoints; STOPPED: the endpoints it last had (for cleanup) */
+  endpoints: Endpoint[];
+  /** names whose records currently include this task */
+  registeredNames: string[];
+  /** containers that must report HEALTHY before the task registers */
+  awaitingHealthOf?: string[];
+  healthCheckStartPeriodSeconds?: number;
+  updatedAt: string;
+  expiresAt?: number;
+}
+
+export const taskKey = (taskArn: string) => ({ pk: `TASK#${taskArn}`, sk: 'TASK' });
+export const memberKey = (name: string, taskArn: string) => ({ pk: `NAME#${name}`, sk: `TASK#${taskArn}` });
+
+export class StaleStateError extends Error {
+  constructor() {
+    super('Task state changed concurrently');
+    this.name = 'StaleStateError';
+  }
+}
+
+export class TaskStateStore {
+  constructor(private readonly tableName: string) {}
+
+  async get(taskArn: string): Promise<TaskState | undefined> {
+    const out = await documentClient().send(
+      new GetCommand({ TableName: this.tableName, Key: taskKey(taskArn), ConsistentRead: true }),
+    );
+    if (!out.Item) return undefined;
+    const { pk: _pk, sk: _sk, ...state } = out.Item;
+    return state as TaskState;
+  }
+
+  /**
+   * Writes `next` only if the stored state is still `previous` (compared by version), and moves the task's
+   * membership items in the same transaction. Throws StaleStateError when another writer got there first.
+   */
+  async replace(previous: TaskState | undefined, next: TaskState): Promise<void> {
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...taskKey(next.taskArn), ...next },
+          ConditionExpression: previous ? '#v = :previous' : 'attribute_not_exists(pk)',
+          ExpressionAttributeNames: previous ? { '#v': 'version' } : undefined,
+          ExpressionAttributeValues: previous ? { ':previous': previous.version } : undefined,
+        },
+      },
+    ];
+    const nextNames = new Set(next.registeredNames);
+    for (const name of previous?.registeredNames ?? []) {
+      if (!nextNames.has(name)) items.push({ Delete: { TableName: this.tableName, Key: memberKey(name, next.taskArn) } });
+    }
+    for (const name of nextNames) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...memberKey(name, next.taskArn),
+            taskArn: next.taskArn,
+            taskId: next.taskId,
+            clusterArn: next.clusterArn,
+            endpoints: next.endpoints.filter((e) => e.name === name),
+            updatedAt: next.updatedAt,
+          },
+        },
+      });
+    }
+    try {
+      await withRetries(() => documentClient().send(new TransactWriteCommand({ TransactItems: items })), {
+        // TransactionConflict: another transaction touched one of the items; the condition decides on retry.
+        isRetryable: (e) =>
+          errorName(e) === 'TransactionCanceledException' &&
+          /TransactionConflict/.test((e as Error).message) &&
+          !/ConditionalCheckFailed/.test((e as Error).message),
+        maxAttempts: 5,
+      });
+    } catch (error) {
+      if (errorName(error) === 'TransactionCanceledException' && /ConditionalCheckFailed/.test((error as Error).message)) {
+        throw new StaleStateError();
+      }
+      throw error;
+    }
+  }
+
+  /** Registered members of a service name, read consistently. */
+  async members(name: string): Promise<Member[]> {
+    const members: Member[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await documentClient().send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `NAME#${name}` },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) members.push({ taskId: item.taskId, endpoints: item.endpoints ?? [] });
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return members;
+  }
+}
