@@ -19,5 +19,6 @@ export * from './backends/route53/api';
 export * from './backends/route53/writer';
 export * from './backends/route53/backend';
 export * from './registrar/task-transition';
+export * from './registrar/task-processor';
 export * from './registrar/sync-barrier';
 export * from './registrar/task-registrar';

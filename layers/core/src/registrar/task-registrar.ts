@@ -16,13 +16,11 @@ import { dynamoDbClient } from '../aws/clients';
 import { logger, countMetric, metrics } from '../observability';
 import { asSqsEvent, isSqsEvent, parseJsonBody } from '../parse/envelope';
 import { InvalidEventError, isStopping, parseTaskEvent, type TaskEvent } from '../parse/task-event';
-import { resolveEndpoints, type ResolvedEndpoints } from '../resolve/endpoints';
-import { describeTaskDefinition } from '../resolve/task-definitions';
 import { hostAddresses } from '../resolve/host-addresses';
-import { StaleStateError, TaskStateStore, type TaskState } from '../state/task-state';
-import type { DirectoryBackend, SyncOutcome, SyncRequest } from '../backends/backend';
+import type { TaskStateStore } from '../state/task-state';
+import type { DirectoryBackend, SyncOutcome } from '../backends/backend';
 import { SyncBarrier } from './sync-barrier';
-import { judgeVersion, nextTaskState, replayRequestsFor, syncRequestsFor } from './task-transition';
+import { TaskProcessor, type TransitionResult } from './task-processor';
 
 export class SyncFailedError extends Error {
   constructor(readonly failures: { serviceName: string; reason: string }[]) {
@@ -40,21 +38,13 @@ export interface TaskRegistrarDeps {
   now?: () => Date;
 }
 
-interface ProcessResult {
-  taskArn: string;
-  version: number;
-  verdict: string;
-  status?: string;
-  serviceNames: string[];
-}
-
 type Prepared =
   | { kind: 'task'; event: TaskEvent; raw: unknown; log: Logger }
   | { kind: 'skip' };
 
 export function createTaskRegistrar(deps: TaskRegistrarDeps) {
   const { config, store, backend } = deps;
-  const now = deps.now ?? (() => new Date());
+  const processor = new TaskProcessor({ store, tombstoneTtlSeconds: config.tombstoneTtlSeconds, now: deps.now });
   const persistenceStore = config.idempotencyTableName
     ? new DynamoDBPersistenceLayer({ tableName: config.idempotencyTableName, awsSdkV3Client: dynamoDbClient() })
     : undefined;
@@ -94,75 +84,6 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
     return { kind: 'task', event, raw: body.value, log };
   }
 
-  async function resolve(event: TaskEvent, hosts: Map<string, string>): Promise<ResolvedEndpoints> {
-    const taskDefinition = await describeTaskDefinition(event.taskDefinitionArn);
-    let hostIp: string | undefined;
-    if (taskDefinition.networkMode !== 'awsvpc' && event.containerInstanceArn) {
-      hostIp =
-        hosts.get(event.containerInstanceArn) ??
-        (await hostAddresses([{ clusterArn: event.clusterArn, containerInstanceArn: event.containerInstanceArn }])).get(
-          event.containerInstanceArn,
-        );
-    }
-    return resolveEndpoints(event, taskDefinition, hostIp);
-  }
-
-  /** Moves the task's state forward; returns what to sync. Retries when a concurrent event for the task won. */
-  async function transition(
-    event: TaskEvent,
-    hosts: Map<string, string>,
-    log: Logger,
-  ): Promise<{ result: ProcessResult; requests: SyncRequest[] }> {
-    for (let attempt = 1; ; attempt++) {
-      const previous = await store.get(event.taskArn);
-      const verdict = judgeVersion(previous, event);
-      const base = { taskArn: event.taskArn, version: event.version, verdict };
-      if (verdict === 'stale') {
-        countMetric('StaleEvents');
-        log.info('Ignored event: an equal or newer version was already applied', {
-          eventVersion: event.version,
-          storedVersion: previous?.version,
-          storedStatus: previous?.status,
-        });
-        return { result: { ...base, status: previous?.status, serviceNames: [] }, requests: [] };
-      }
-      if (verdict === 'replay') {
-        const requests = replayRequestsFor(previous as TaskState);
-        return { result: { ...base, status: previous?.status, serviceNames: requests.map((r) => r.serviceName) }, requests };
-      }
-      const stopping = isStopping(event);
-      const needsEndpoints = event.lastStatus === 'RUNNING' && !stopping;
-      // A stop before we ever saw the task still needs a tombstone, but only for tasks that carry metadata.
-      const resolved = needsEndpoints || (stopping && !previous) ? await resolve(event, hosts) : undefined;
-      if (!previous && resolved && !resolved.hasMetadata) {
-        log.info('Ignored task: no SERVICE_<port>_NAME / SERVICE_NAME metadata', {
-          taskDefinitionArn: event.taskDefinitionArn,
-        });
-        return { result: { ...base, verdict: 'no-metadata', serviceNames: [] }, requests: [] };
-      }
-      for (const problem of resolved?.problems ?? []) {
-        countMetric('RejectedEndpoints');
-        log.error('Endpoint not registered', { ...problem });
-      }
-      const next = nextTaskState(previous, event, needsEndpoints ? resolved : undefined, now(), config.tombstoneTtlSeconds);
-      try {
-        await store.replace(previous, next);
-      } catch (error) {
-        if (error instanceof StaleStateError && attempt < 5) continue;
-        throw error;
-      }
-      const requests = syncRequestsFor(previous, next);
-      log.info('Task state changed', {
-        from: previous?.status ?? 'UNKNOWN',
-        to: next.status,
-        version: next.version,
-        serviceNames: requests.map((r) => r.serviceName),
-        awaitingHealthOf: next.awaitingHealthOf,
-      });
-      return { result: { ...base, status: next.status, serviceNames: requests.map((r) => r.serviceName) }, requests };
-    }
-  }
-
   function check(outcomes: Map<string, SyncOutcome>, log: Logger): void {
     const failures: { serviceName: string; reason: string }[] = [];
     for (const [serviceName, outcome] of outcomes) {
@@ -194,9 +115,9 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
     const participants = new Set([...prepared].filter(([, p]) => p.kind === 'task').map(([id]) => id));
     const barrier = new SyncBarrier(participants, backend, deadline);
 
-    const processTask = async (raw: unknown, messageId: string): Promise<ProcessResult> => {
+    const processTask = async (raw: unknown, messageId: string): Promise<TransitionResult> => {
       const p = prepared.get(messageId) as Extract<Prepared, { kind: 'task' }>;
-      const { result, requests } = await transition(p.event, hosts, p.log);
+      const { result, requests } = await processor.transition(p.event, p.log, hosts);
       const outcomes = await barrier.join(messageId, requests);
       check(outcomes, p.log);
       return result;
@@ -205,7 +126,7 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
       ? makeIdempotent(processTask, { persistenceStore, config: idempotencyConfig })
       : processTask;
 
-    const processor = new BatchProcessor(EventType.SQS);
+    const batchProcessor = new BatchProcessor(EventType.SQS);
     try {
       const response = await processPartialResponse(
         event,
@@ -224,7 +145,7 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
             barrier.leave(record.messageId);
           }
         },
-        processor,
+        batchProcessor,
         { context },
       );
       if (direct && response.batchItemFailures.length > 0) {

@@ -32,6 +32,9 @@ export interface TaskState {
   healthCheckStartPeriodSeconds?: number;
   updatedAt: string;
   expiresAt?: number;
+  /** bumped on every write; writers compare it (optimistic locking), so the health checker and the registrar
+   * cannot overwrite each other even when the ECS version did not change */
+  revision?: number;
 }
 
 export const taskKey = (taskArn: string) => ({ pk: `TASK#${taskArn}`, sk: 'TASK' });
@@ -57,18 +60,19 @@ export class TaskStateStore {
   }
 
   /**
-   * Writes `next` only if the stored state is still `previous` (compared by version), and moves the task's
+   * Writes `next` only if the stored state is still `previous` (compared by revision), and moves the task's
    * membership items in the same transaction. Throws StaleStateError when another writer got there first.
    */
-  async replace(previous: TaskState | undefined, next: TaskState): Promise<void> {
+  async replace(previous: TaskState | undefined, proposed: TaskState): Promise<TaskState> {
+    const next: TaskState = { ...proposed, revision: (previous?.revision ?? 0) + 1 };
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
       {
         Put: {
           TableName: this.tableName,
           Item: { ...taskKey(next.taskArn), ...next },
-          ConditionExpression: previous ? '#v = :previous' : 'attribute_not_exists(pk)',
-          ExpressionAttributeNames: previous ? { '#v': 'version' } : undefined,
-          ExpressionAttributeValues: previous ? { ':previous': previous.version } : undefined,
+          ConditionExpression: previous ? '#r = :previous' : 'attribute_not_exists(pk)',
+          ExpressionAttributeNames: previous ? { '#r': 'revision' } : undefined,
+          ExpressionAttributeValues: previous ? { ':previous': previous.revision ?? 0 } : undefined,
         },
       },
     ];
@@ -106,6 +110,7 @@ export class TaskStateStore {
       }
       throw error;
     }
+    return next;
   }
 
   /** Registered members of a service name, read consistently. */

@@ -1,0 +1,97 @@
+// Moves one task's state forward from an event (or from a DescribeTasks snapshot shaped as one) and says which
+// service names must be synced. Shared by the task registrar and the reconciler.
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { countMetric } from '../observability';
+import { isStopping, type TaskEvent } from '../parse/task-event';
+import { resolveEndpoints, type ResolvedEndpoints } from '../resolve/endpoints';
+import { describeTaskDefinition } from '../resolve/task-definitions';
+import { hostAddresses } from '../resolve/host-addresses';
+import { StaleStateError, type TaskState, type TaskStateStore } from '../state/task-state';
+import type { SyncRequest } from '../backends/backend';
+import { judgeVersion, nextTaskState, replayRequestsFor, syncRequestsFor } from './task-transition';
+
+export interface TransitionResult {
+  taskArn: string;
+  version: number;
+  verdict: 'apply' | 'replay' | 'stale' | 'no-metadata';
+  status?: string;
+  serviceNames: string[];
+}
+
+export interface TaskProcessorOptions {
+  store: TaskStateStore;
+  tombstoneTtlSeconds: number;
+  now?: () => Date;
+}
+
+export class TaskProcessor {
+  constructor(private readonly options: TaskProcessorOptions) {}
+
+  async resolve(event: TaskEvent, hosts?: Map<string, string>): Promise<ResolvedEndpoints> {
+    const taskDefinition = await describeTaskDefinition(event.taskDefinitionArn);
+    let hostIp: string | undefined;
+    if (taskDefinition.networkMode !== 'awsvpc' && event.containerInstanceArn) {
+      const arn = event.containerInstanceArn;
+      hostIp = hosts?.get(arn) ?? (await hostAddresses([{ clusterArn: event.clusterArn, containerInstanceArn: arn }])).get(arn);
+    }
+    return resolveEndpoints(event, taskDefinition, hostIp);
+  }
+
+  /** Retries when a concurrent writer changed the task's state between our read and write. */
+  async transition(
+    event: TaskEvent,
+    log: Logger,
+    hosts?: Map<string, string>,
+  ): Promise<{ result: TransitionResult; requests: SyncRequest[] }> {
+    const { store } = this.options;
+    for (let attempt = 1; ; attempt++) {
+      const previous = await store.get(event.taskArn);
+      const verdict = judgeVersion(previous, event);
+      const base = { taskArn: event.taskArn, version: event.version, verdict };
+      if (verdict === 'stale') {
+        countMetric('StaleEvents');
+        log.info('Ignored event: a newer version was already applied', {
+          eventVersion: event.version,
+          storedVersion: previous?.version,
+          storedStatus: previous?.status,
+        });
+        return { result: { ...base, status: previous?.status, serviceNames: [] }, requests: [] };
+      }
+      if (verdict === 'replay') {
+        const requests = replayRequestsFor(previous as TaskState);
+        return { result: { ...base, status: previous?.status, serviceNames: requests.map((r) => r.serviceName) }, requests };
+      }
+      const stopping = isStopping(event);
+      const needsEndpoints = event.lastStatus === 'RUNNING' && !stopping;
+      // A stop before we ever saw the task still needs a tombstone, but only for tasks that carry metadata.
+      const resolved = needsEndpoints || (stopping && !previous) ? await this.resolve(event, hosts) : undefined;
+      if (!previous && resolved && !resolved.hasMetadata) {
+        log.info('Ignored task: no SERVICE_<port>_NAME / SERVICE_NAME metadata', {
+          taskDefinitionArn: event.taskDefinitionArn,
+        });
+        return { result: { ...base, verdict: 'no-metadata', serviceNames: [] }, requests: [] };
+      }
+      for (const problem of resolved?.problems ?? []) {
+        countMetric('RejectedEndpoints');
+        log.error('Endpoint not registered', { ...problem });
+      }
+      const now = this.options.now?.() ?? new Date();
+      const next = nextTaskState(previous, event, needsEndpoints ? resolved : undefined, now, this.options.tombstoneTtlSeconds);
+      try {
+        await store.replace(previous, next);
+      } catch (error) {
+        if (error instanceof StaleStateError && attempt < 5) continue;
+        throw error;
+      }
+      const requests = syncRequestsFor(previous, next);
+      log.info('Task state changed', {
+        from: previous?.status ?? 'UNKNOWN',
+        to: next.status,
+        version: next.version,
+        serviceNames: requests.map((r) => r.serviceName),
+        awaitingHealthOf: next.awaitingHealthOf,
+      });
+      return { result: { ...base, status: next.status, serviceNames: requests.map((r) => r.serviceName) }, requests };
+    }
+  }
+}
