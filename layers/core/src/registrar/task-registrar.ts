@@ -146,7 +146,8 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
           }
         },
         batchProcessor,
-        { context },
+        // Report every failed record, even when all failed: SQS then redelivers exactly those.
+        { context, throwOnFullBatchFailure: false },
       );
       if (direct && response.batchItemFailures.length > 0) {
         // Async invocations (EventBridge -> Lambda) retry and then use the on-failure destination.

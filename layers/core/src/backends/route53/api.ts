@@ -58,12 +58,41 @@ function retry<T>(operation: string, fn: () => Promise<T>, options: CallOptions)
   });
 }
 
-const toAws = (set: RecordSet): ResourceRecordSet => ({
-  Name: set.name,
-  Type: set.type as RRType,
-  TTL: set.ttl,
-  ResourceRecords: set.values.map((Value) => ({ Value })),
-});
+export const toAws = (set: RecordSet): ResourceRecordSet =>
+  set.alias
+    ? {
+        Name: set.name,
+        Type: set.type as RRType,
+        AliasTarget: {
+          HostedZoneId: set.alias.hostedZoneId,
+          DNSName: set.alias.dnsName,
+          EvaluateTargetHealth: set.alias.evaluateTargetHealth,
+        },
+      }
+    : {
+        Name: set.name,
+        Type: set.type as RRType,
+        TTL: set.ttl,
+        ResourceRecords: set.values.map((Value) => ({ Value })),
+      };
+
+/** The inverse of toAws for a set found at `name` (alias sets carry their target and no values). */
+export const fromAws = (rs: ResourceRecordSet, name: string): RecordSet => {
+  const set: RecordSet = {
+    name,
+    type: rs.Type as RecordType,
+    ttl: rs.TTL ?? 0,
+    values: (rs.ResourceRecords ?? []).map((r) => r.Value ?? '').sort(),
+  };
+  if (rs.AliasTarget) {
+    set.alias = {
+      hostedZoneId: rs.AliasTarget.HostedZoneId ?? '',
+      dnsName: rs.AliasTarget.DNSName ?? '',
+      evaluateTargetHealth: rs.AliasTarget.EvaluateTargetHealth ?? false,
+    };
+  }
+  return set;
+};
 
 export async function changeRecordSets(
   hostedZoneId: string,
@@ -89,7 +118,7 @@ export async function changeRecordSets(
   return out.ChangeInfo?.Id;
 }
 
-/** All simple (non-alias) record sets at exactly `name`, any type. */
+/** All record sets at exactly `name`, any type (alias sets with their `alias` target and no values). */
 export async function recordSetsAt(hostedZoneId: string, name: string, options: CallOptions): Promise<RecordSet[]> {
   const wanted = canonicalName(name);
   const found: RecordSet[] = [];
@@ -116,12 +145,7 @@ export async function recordSetsAt(hostedZoneId: string, name: string, options: 
         passed = true;
         continue;
       }
-      found.push({
-        name: wanted,
-        type: rs.Type as RecordType,
-        ttl: rs.TTL ?? 0,
-        values: (rs.ResourceRecords ?? []).map((r) => r.Value ?? '').sort(),
-      });
+      found.push(fromAws(rs, wanted));
     }
     if (passed || !out.IsTruncated || !out.NextRecordName) return found;
     start = { name: out.NextRecordName, type: out.NextRecordType };
@@ -136,4 +160,43 @@ export async function recordSet(
   options: CallOptions,
 ): Promise<RecordSet | undefined> {
   return (await recordSetsAt(hostedZoneId, name, options)).find((s) => s.type === type);
+}
+
+/** A record set as the zone holds it (alias sets carry `alias`; routing-policy sets their SetIdentifier). */
+export interface ZoneRecordSet extends RecordSet {
+  setIdentifier?: string;
+}
+
+/**
+ * Every record set of the zone, 300 per ListResourceRecordSets page (the SDK has no paginator for it), in the
+ * zone's order. Used by the reconciler to find owned records that no state explains.
+ */
+export async function listAllRecordSets(hostedZoneId: string, options: CallOptions): Promise<ZoneRecordSet[]> {
+  const found: ZoneRecordSet[] = [];
+  let start: { name?: string; type?: RRType; identifier?: string } = {};
+  for (;;) {
+    const out = await retry(
+      'ListResourceRecordSets',
+      () => {
+        calls.list++;
+        return route53Client().send(
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: hostedZoneId,
+            StartRecordName: start.name,
+            StartRecordType: start.type,
+            StartRecordIdentifier: start.identifier,
+            MaxItems: 300,
+          }),
+        );
+      },
+      options,
+    );
+    for (const rs of out.ResourceRecordSets ?? []) {
+      const set: ZoneRecordSet = fromAws(rs, canonicalName(rs.Name ?? ''));
+      if (rs.SetIdentifier) set.setIdentifier = rs.SetIdentifier;
+      found.push(set);
+    }
+    if (!out.IsTruncated || !out.NextRecordName) return found;
+    start = { name: out.NextRecordName, type: out.NextRecordType, identifier: out.NextRecordIdentifier };
+  }
 }

@@ -12,7 +12,8 @@ export type UnitOutcome =
   | { status: 'invalid'; reason: string }
   | { status: 'retry'; reason: string };
 
-const STALE_PATTERNS = [/already exists/i, /values provided do not match/i, /but it was not found/i];
+// Route 53's wording for a compare that failed; anything else (e.g. "conflicting RRSet of type CNAME") is invalid.
+const STALE_PATTERNS = [/but it already exists/i, /values provided do not match/i, /but it was not found/i];
 
 export function classifyRejection(
   error: unknown,

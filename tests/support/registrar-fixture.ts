@@ -1,0 +1,137 @@
+// Wires a task registrar exactly as functions/task-registrar does, against moto behind the Route 53 guard,
+// and helps tests feed it SQS batches of events and capture its log lines.
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import {
+  clearHostAddressCache,
+  clearTaskDefinitionCache,
+  createTaskRegistrar,
+  loadConfig,
+  logger,
+  resetClients,
+  Route53Backend,
+  TaskStateStore,
+  type Config,
+} from '@ecs-sd/core';
+import { createTables } from './tables';
+
+export function sqsBatch(events: unknown[]): SQSEvent {
+  return {
+    Records: events.map(
+      (event): SQSRecord => ({
+        messageId: randomUUID(),
+        receiptHandle: randomUUID(),
+        body: typeof event === 'string' ? event : JSON.stringify(event),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.now()),
+          SenderId: 'AIDAEXAMPLE',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:task-events',
+        awsRegion: 'us-east-1',
+      }),
+    ),
+  };
+}
+
+export interface RegistrarFixture {
+  config: Config;
+  store: TaskStateStore;
+  handler: ReturnType<typeof createTaskRegistrar>;
+}
+
+export interface RegistrarHooks {
+  /** runs after the backend has read a service's members, before it plans and writes (to force interleavings) */
+  afterMembersRead?: (serviceName: string) => Promise<void>;
+  /** share another fixture's tables (two "concurrent Lambda instances") */
+  tables?: { stateTableName: string; idempotencyTableName: string };
+}
+
+export async function createRegistrar(
+  options: { hostedZoneId: string; zoneName: string } & Partial<Record<string, string>>,
+  hooks: RegistrarHooks = {},
+): Promise<RegistrarFixture> {
+  resetClients();
+  clearTaskDefinitionCache();
+  clearHostAddressCache();
+  const tables = hooks.tables ?? (await createTables());
+  const { hostedZoneId, zoneName, ...env } = options;
+  const config = loadConfig({
+    STATE_TABLE_NAME: tables.stateTableName,
+    IDEMPOTENCY_TABLE_NAME: tables.idempotencyTableName,
+    HOSTED_ZONE_ID: hostedZoneId,
+    ZONE_NAME: zoneName,
+    RECORD_TTL: '10',
+    OWNER_ID: 'test-stack',
+    ...env,
+  });
+  const store = new TaskStateStore(config.stateTableName);
+  const backend = new Route53Backend({
+    hostedZoneId: config.hostedZoneId,
+    zoneName: config.zoneName,
+    srvNameFormat: config.srvNameFormat,
+    ttl: config.recordTtl,
+    ownerId: config.ownerId,
+    members: async (name) => {
+      const members = await store.members(name);
+      await hooks.afterMembersRead?.(name);
+      return members;
+    },
+  });
+  return { config, store, handler: createTaskRegistrar({ config, store, backend, safetyMarginMs: 0 }) };
+}
+
+/** Captures the structured log lines written while `fn` runs (Powertools writes JSON lines to stdout/stderr). */
+export async function captureLogs<T>(fn: () => Promise<T>): Promise<{ result: T; lines: Record<string, unknown>[] }> {
+  const lines: Record<string, unknown>[] = [];
+  const streams = [process.stdout, process.stderr];
+  const originals = streams.map((s) => s.write.bind(s));
+  const previousLevel = logger.getLevelName();
+  logger.setLogLevel('INFO');
+  streams.forEach((stream, i) => {
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      const parsed = text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          try {
+            return JSON.parse(line) as Record<string, unknown>;
+          } catch {
+            return undefined;
+          }
+        });
+      if (parsed.length > 0 && parsed.every(Boolean)) {
+        lines.push(...(parsed as Record<string, unknown>[]));
+        return true;
+      }
+      return originals[i](chunk, ...(rest as []));
+    }) as typeof stream.write;
+  });
+  try {
+    return { result: await fn(), lines };
+  } finally {
+    streams.forEach((stream, i) => (stream.write = originals[i]));
+    logger.setLogLevel(previousLevel);
+  }
+}
+
+/** Re-delivers failed records as SQS would, until none fail; returns how many deliveries it took. */
+export async function deliverUntilDone(
+  handler: (event: SQSEvent) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>,
+  batch: SQSEvent,
+  maxDeliveries = 6,
+): Promise<number> {
+  let pending = batch;
+  for (let delivery = 1; delivery <= maxDeliveries; delivery++) {
+    const { batchItemFailures } = await handler(pending);
+    if (batchItemFailures.length === 0) return delivery;
+    const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
+    pending = { Records: pending.Records.filter((r) => failed.has(r.messageId)) };
+  }
+  throw new Error(`records still failing after ${maxDeliveries} deliveries`);
+}
