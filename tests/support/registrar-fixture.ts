@@ -1,6 +1,6 @@
 // Wires a task registrar exactly as functions/task-registrar does, against moto behind the Route 53 guard,
 // and helps tests feed it SQS batches of events and capture its log lines.
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import {
   clearHostAddressCache,
@@ -82,7 +82,29 @@ export async function createRegistrar(
       return members;
     },
   });
-  return { config, store, handler: createTaskRegistrar({ config, store, backend, safetyMarginMs: 0 }) };
+  const registrar = createTaskRegistrar({ config, store, backend, safetyMarginMs: 0 });
+  // A Lambda context like the runtime's, so Powertools Idempotency can bound in-progress records by remaining time.
+  const handler = ((event: unknown, context?: Context) =>
+    registrar(event, context ?? lambdaContext(60_000))) as typeof registrar;
+  return { config, store, handler };
+}
+
+export function lambdaContext(remainingMs: number): Context {
+  const deadline = Date.now() + remainingMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'TaskRegistrarFunction',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:TaskRegistrarFunction',
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/TaskRegistrarFunction',
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
 }
 
 /** Captures the structured log lines written while `fn` runs (Powertools writes JSON lines to stdout/stderr). */

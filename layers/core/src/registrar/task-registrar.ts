@@ -11,6 +11,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import pLimit from 'p-limit';
 import { clusterInScope, type Config } from '../config';
 import { dynamoDbClient } from '../aws/clients';
 import { logger, countMetric, metrics } from '../observability';
@@ -35,6 +36,8 @@ export interface TaskRegistrarDeps {
   backend: DirectoryBackend;
   /** ms kept in reserve before Lambda's timeout */
   safetyMarginMs?: number;
+  /** records whose state transitions run at once (each is a few DynamoDB calls); the sync is shared anyway */
+  recordConcurrency?: number;
   now?: () => Date;
 }
 
@@ -115,9 +118,10 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
     const participants = new Set([...prepared].filter(([, p]) => p.kind === 'task').map(([id]) => id));
     const barrier = new SyncBarrier(participants, backend, deadline);
 
+    const limit = pLimit(deps.recordConcurrency ?? 16);
     const processTask = async (raw: unknown, messageId: string): Promise<TransitionResult> => {
       const p = prepared.get(messageId) as Extract<Prepared, { kind: 'task' }>;
-      const { result, requests } = await processor.transition(p.event, p.log, hosts);
+      const { result, requests } = await limit(() => processor.transition(p.event, p.log, hosts));
       const outcomes = await barrier.join(messageId, requests);
       check(outcomes, p.log);
       return result;

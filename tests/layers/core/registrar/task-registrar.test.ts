@@ -13,7 +13,7 @@ import {
   runBridgeTasks,
   taskStateChangeEvent,
 } from '../../../support/ecs-scenario';
-import { captureLogs, createRegistrar, deliverUntilDone, sqsBatch, type RegistrarFixture } from '../../../support/registrar-fixture';
+import { captureLogs, createRegistrar, deliverUntilDone, lambdaContext, sqsBatch, type RegistrarFixture } from '../../../support/registrar-fixture';
 import { resetClients } from '@ecs-sd/core';
 import type { Task } from '@aws-sdk/client-ecs';
 
@@ -263,7 +263,7 @@ describe('task registrar against moto', () => {
 
     guard.injectFault({ operation: 'ChangeResourceRecordSets', code: 'Throttling', times: 1000 });
     const batch = sqsBatch([running(tasks[1])]);
-    const context = { getRemainingTimeInMillis: () => 3000 } as never;
+    const context = lambdaContext(3000);
     const failed = await w.registrar.handler(batch, context);
     expect(failed.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0].messageId }]);
     guard.clearFaults();
@@ -297,6 +297,30 @@ describe('task registrar against moto', () => {
     const messages = lines.map((l) => String(l.message));
     expect(messages).toContain('Record name is owned by someone else; not touching it');
     expect(messages).toContain('Route 53 rejected the records for a service name');
+  });
+
+  it('recognises compare failures in the bare <InvalidChangeBatch> form the JS SDK cannot name', async () => {
+    guard.invalidChangeBatchForm = 'InvalidChangeBatch';
+    try {
+      const w = await world();
+      const tasks = await webTasks(w, 4);
+      expect((await w.registrar.handler(sqsBatch([running(tasks[0])]))).batchItemFailures).toEqual([]);
+      // Force a stale read: the second registrar plans from a zone that changes before it writes.
+      let first = true;
+      const late = await createRegistrar({ hostedZoneId: w.zoneId, zoneName: ZONE }, {
+        tables: { stateTableName: w.registrar.config.stateTableName, idempotencyTableName: w.registrar.config.idempotencyTableName! },
+        afterMembersRead: async () => {
+          if (!first) return;
+          first = false;
+          expect((await w.registrar.handler(sqsBatch([running(tasks[1])]))).batchItemFailures).toEqual([]);
+        },
+      });
+      expect((await late.handler(sqsBatch([running(tasks[2]), running(tasks[3])]))).batchItemFailures).toEqual([]);
+      expect(guard.calls.some((c) => c.operation === 'ChangeResourceRecordSets' && c.status === 400)).toBe(true);
+      expect(find(await zone(w), `web.${ZONE}.`, 'SRV')?.values).toHaveLength(4);
+    } finally {
+      guard.invalidChangeBatchForm = 'ErrorResponse';
+    }
   });
 });
 

@@ -173,6 +173,7 @@ export interface ZoneRecordSet extends RecordSet {
  */
 export async function listAllRecordSets(hostedZoneId: string, options: CallOptions): Promise<ZoneRecordSet[]> {
   const found: ZoneRecordSet[] = [];
+  const seen = new Set<string>();
   let start: { name?: string; type?: RRType; identifier?: string } = {};
   for (;;) {
     const out = await retry(
@@ -191,12 +192,18 @@ export async function listAllRecordSets(hostedZoneId: string, options: CallOptio
       },
       options,
     );
+    let added = 0;
     for (const rs of out.ResourceRecordSets ?? []) {
       const set: ZoneRecordSet = fromAws(rs, canonicalName(rs.Name ?? ''));
       if (rs.SetIdentifier) set.setIdentifier = rs.SetIdentifier;
+      // Pages start at the next name+type+identifier; an emulator that restarts a page repeats sets: keep one.
+      const key = `${set.name}|${set.type}|${set.setIdentifier ?? ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       found.push(set);
+      added++;
     }
-    if (!out.IsTruncated || !out.NextRecordName) return found;
+    if (!out.IsTruncated || !out.NextRecordName || added === 0) return found;
     start = { name: out.NextRecordName, type: out.NextRecordType, identifier: out.NextRecordIdentifier };
   }
 }

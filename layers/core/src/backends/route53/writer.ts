@@ -19,8 +19,11 @@ export function classifyRejection(
   error: unknown,
 ): Extract<UnitOutcome, { status: 'stale' | 'invalid' }> | undefined {
   const name = errorName(error);
-  const message = (error as Error)?.message ?? '';
-  if (name === 'InvalidChangeBatch' || name === 'InvalidInput') {
+  // Route 53 may answer with a bare <InvalidChangeBatch><Messages> document, which the JS SDK cannot name: it
+  // surfaces as "Unknown" with the messages in err.Messages.Message (a string or a list).
+  const bare = (error as { Messages?: { Message?: string | string[] } })?.Messages?.Message;
+  const message = bare !== undefined ? [bare].flat().join('; ') : ((error as Error)?.message ?? '');
+  if (name === 'InvalidChangeBatch' || name === 'InvalidInput' || (name === 'Unknown' && bare !== undefined)) {
     return STALE_PATTERNS.some((p) => p.test(message))
       ? { status: 'stale', reason: message }
       : { status: 'invalid', reason: message };
