@@ -156,6 +156,52 @@ describe('task registrar against moto', () => {
     expect(find(records, `api.${ZONE}.`, 'A')).toBeUndefined(); // a host IP without the port would mislead
   });
 
+  it('offers the RFC 2782 form: SRV at _<name>._tcp, each head name with its own ownership marker', async () => {
+    const w = await world({ SRV_NAME_FORMAT: 'rfc2782' });
+    const [task] = await webTasks(w, 1);
+    expect((await w.registrar.handler(sqsBatch([running(task)]))).batchItemFailures).toEqual([]);
+    const records = await zone(w);
+    expect(records.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+      `A ${taskId(task)}.web.${ZONE}.`, `A web.${ZONE}.`, `SRV _web._tcp.${ZONE}.`, `TXT _web._tcp.${ZONE}.`, `TXT web.${ZONE}.`,
+    ]);
+    expect(find(records, `_web._tcp.${ZONE}.`, 'SRV')?.values).toEqual([`1 1 8080 ${taskId(task)}.web.${ZONE}.`]);
+    expect((await w.registrar.handler(sqsBatch([stopped(task)]))).batchItemFailures).toEqual([]);
+    expect(await zone(w)).toEqual([]);
+  });
+
+  it('waits for containers with a health check to be HEALTHY before registering', async () => {
+    const w = await world();
+    const taskDefinition = await registerTaskDefinition({
+      family: 'checked',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      containers: [{
+        name: 'app',
+        portMappings: [{ containerPort: 8080 }],
+        environment: [{ name: 'SERVICE_8080_NAME', value: 'checked' }],
+        healthCheck: { command: ['CMD-SHELL', 'curl -f http://localhost:8080/health'], interval: 10, timeout: 2, retries: 3, startPeriod: 30 },
+      }],
+    });
+    const [task] = await runAwsvpcTasks({ cluster: w.clusterArn, taskDefinition, count: 1, group: 'service:checked', vpc: w.vpc });
+    const unknown = taskStateChangeEvent(task, { version: 2, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', containerHealth: 'UNKNOWN' });
+    expect((await w.registrar.handler(sqsBatch([unknown]))).batchItemFailures).toEqual([]);
+    expect(await zone(w)).toEqual([]);
+    expect(await w.registrar.store.get(task.taskArn!)).toMatchObject({ status: 'PENDING_HEALTH', awaitingHealthOf: ['app'], healthCheckStartPeriodSeconds: 30 });
+    const healthy = taskStateChangeEvent(task, { version: 3, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', containerHealth: 'HEALTHY' });
+    expect((await w.registrar.handler(sqsBatch([healthy]))).batchItemFailures).toEqual([]);
+    expect(find(await zone(w), `checked.${ZONE}.`, 'SRV')?.values).toEqual([`1 1 8080 ${taskId(task)}.checked.${ZONE}.`]);
+  });
+
+  it('rejects a service name that is not a DNS name with a clear log line and writes nothing for it', async () => {
+    const w = await world();
+    const [task] = await webTasks(w, 1, 'odd', [{ name: 'SERVICE_8080_NAME', value: 'my_service!' }]);
+    const { result, lines } = await captureLogs(() => w.registrar.handler(sqsBatch([running(task)])));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await zone(w)).toEqual([]);
+    const line = lines.find((l) => l.message === 'Endpoint not registered');
+    expect(line).toMatchObject({ level: 'ERROR', problem: expect.stringMatching(/"my_service!" is not a valid DNS name/), taskArn: task.taskArn });
+  });
+
   it('registers 50 task starts of one service with a single ChangeResourceRecordSets call', async () => {
     const w = await world();
     const tasks = await webTasks(w, 50);
