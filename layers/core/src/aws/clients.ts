@@ -4,6 +4,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 
 type Clients = {
@@ -12,6 +14,8 @@ type Clients = {
   ec2?: EC2Client;
   dynamodb?: DynamoDBClient;
   documents?: DynamoDBDocumentClient;
+  elb?: ElasticLoadBalancingClient;
+  elbv2?: ElasticLoadBalancingV2Client;
 };
 
 let clients: Clients = {};
@@ -21,6 +25,9 @@ export const route53Client = (): Route53Client =>
   (clients.route53 ??= new Route53Client({ maxAttempts: 1 }));
 export const ecsClient = (): ECSClient => (clients.ecs ??= new ECSClient({}));
 export const ec2Client = (): EC2Client => (clients.ec2 ??= new EC2Client({}));
+/** Classic ELB (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING) and ALB/NLB (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2). */
+export const elbClient = (): ElasticLoadBalancingClient => (clients.elb ??= new ElasticLoadBalancingClient({}));
+export const elbv2Client = (): ElasticLoadBalancingV2Client => (clients.elbv2 ??= new ElasticLoadBalancingV2Client({}));
 export const dynamoDbClient = (): DynamoDBClient => (clients.dynamodb ??= new DynamoDBClient({}));
 export const documentClient = (): DynamoDBDocumentClient =>
   (clients.documents ??= DynamoDBDocumentClient.from(dynamoDbClient(), {

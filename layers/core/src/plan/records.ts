@@ -8,13 +8,23 @@ import type { Endpoint } from '../resolve/endpoints';
 
 export type RecordType = 'A' | 'SRV' | 'TXT' | 'CNAME';
 
+export interface AliasTarget {
+  /** the hosted zone of the alias target (a load balancer's CanonicalHostedZoneId / CanonicalHostedZoneNameID) */
+  hostedZoneId: string;
+  dnsName: string;
+  evaluateTargetHealth: boolean;
+}
+
 export interface RecordSet {
   /** fully qualified, lower case, trailing dot */
   name: string;
   type: RecordType;
+  /** ignored for alias record sets (Route 53 uses the target's TTL) */
   ttl: number;
-  /** sorted, unique */
+  /** sorted, unique; empty for alias record sets */
   values: string[];
+  /** set for alias record sets only (written by the LB registrar) */
+  alias?: AliasTarget;
 }
 
 export interface Member {
