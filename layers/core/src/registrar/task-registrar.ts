@@ -159,7 +159,7 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
       }
       return response;
     } finally {
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }
