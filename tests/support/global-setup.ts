@@ -28,7 +28,8 @@ function whichMotoServer(): string | undefined {
 }
 
 function findLauncher(): Launcher | undefined {
-  const candidates: Launcher[] = [];
+  // Preferred: moto's app served serially (see moto_serial_server.py for the race it avoids).
+  const candidates: Launcher[] = [{ command: 'python3', args: [join(__dirname, 'moto_serial_server.py')] }];
   const onPath = whichMotoServer();
   if (onPath) candidates.push({ command: onPath, args: [] });
   candidates.push({ command: 'python3', args: ['-m', 'moto.server'] });
