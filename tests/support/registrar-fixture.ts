@@ -9,7 +9,7 @@ import {
   loadConfig,
   logger,
   resetClients,
-  Route53Backend,
+  route53BackendFor,
   TaskStateStore,
   type Config,
 } from '@ecs-sd/core';
@@ -70,17 +70,10 @@ export async function createRegistrar(
     ...env,
   });
   const store = new TaskStateStore(config.stateTableName);
-  const backend = new Route53Backend({
-    hostedZoneId: config.hostedZoneId,
-    zoneName: config.zoneName,
-    srvNameFormat: config.srvNameFormat,
-    ttl: config.recordTtl,
-    ownerId: config.ownerId,
-    members: async (name) => {
-      const members = await store.members(name);
-      await hooks.afterMembersRead?.(name);
-      return members;
-    },
+  const backend = route53BackendFor(config, async (name) => {
+    const members = await store.members(name);
+    await hooks.afterMembersRead?.(name);
+    return members;
   });
   const registrar = createTaskRegistrar({ config, store, backend, safetyMarginMs: 0 });
   // A Lambda context like the runtime's, so Powertools Idempotency can bound in-progress records by remaining time.

@@ -118,3 +118,18 @@ export class Route53Backend implements DirectoryBackend {
     return { key: request.serviceName, changes: plan.changes };
   }
 }
+
+/** The Route 53 backend every function uses, wired from the shared configuration and state store. */
+export function route53BackendFor(
+  config: { hostedZoneId: string; zoneName: string; srvNameFormat: 'plain' | 'rfc2782'; recordTtl: number; ownerId: string },
+  members: MembersProvider,
+): Route53Backend {
+  return new Route53Backend({
+    hostedZoneId: config.hostedZoneId,
+    zoneName: config.zoneName,
+    srvNameFormat: config.srvNameFormat,
+    ttl: config.recordTtl,
+    ownerId: config.ownerId,
+    members,
+  });
+}
