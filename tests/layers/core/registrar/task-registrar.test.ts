@@ -215,6 +215,26 @@ describe('task registrar against moto', () => {
     expect(records.filter((r) => r.name.endsWith(`.web.${ZONE}.`) && r.type === 'A')).toHaveLength(50);
   });
 
+  it('a warm container plans from what it last wrote: the next batch makes no read, one write', async () => {
+    const w = await world();
+    const tasks = await webTasks(w, 3);
+    expect((await w.registrar.handler(sqsBatch([running(tasks[0])]))).batchItemFailures).toEqual([]);
+    guard.resetCalls();
+    expect((await w.registrar.handler(sqsBatch([running(tasks[1]), running(tasks[2])]))).batchItemFailures).toEqual([]);
+    expect(guard.count('ListResourceRecordSets')).toBe(0);
+    expect(guard.count('ChangeResourceRecordSets')).toBe(1);
+    // Another container changes the name behind our back: our remembered sets are stale, the compare fails, we
+    // re-read and still converge.
+    const other = await createRegistrar({ hostedZoneId: w.zoneId, zoneName: ZONE }, {
+      tables: { stateTableName: w.registrar.config.stateTableName, idempotencyTableName: w.registrar.config.idempotencyTableName! },
+    });
+    expect((await other.handler(sqsBatch([stopping(tasks[0])]))).batchItemFailures).toEqual([]);
+    guard.resetCalls();
+    expect((await w.registrar.handler(sqsBatch([stopping(tasks[1])]))).batchItemFailures).toEqual([]);
+    expect(guard.calls.filter((c) => c.operation === 'ChangeResourceRecordSets').map((c) => c.status)).toEqual([400, 200]);
+    expect(find(await zone(w), `web.${ZONE}.`, 'SRV')?.values).toEqual([`1 1 8080 ${taskId(tasks[2])}.web.${ZONE}.`]);
+  });
+
   it('loses nothing when four invocations register tasks of one service concurrently', async () => {
     const w = await world();
     const tasks = await webTasks(w, 40);

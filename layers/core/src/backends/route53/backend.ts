@@ -9,6 +9,13 @@ import { mergeRequests } from '../backend';
 import { recordSet, recordSetsAt } from './api';
 import { applyUnits } from './writer';
 import type { Unit } from './limits';
+import { applyChangesToSets, KnownRecordSets } from './known-sets';
+import type { RecordSet } from '../../plan/records';
+
+interface PlannedUnit extends Unit {
+  headNames: string[];
+  current: RecordSet[];
+}
 
 export interface Route53BackendOptions extends NamingOptions {
   hostedZoneId: string;
@@ -22,6 +29,7 @@ export interface Route53BackendOptions extends NamingOptions {
 
 export class Route53Backend implements DirectoryBackend {
   readonly name = 'route53';
+  private readonly known = new KnownRecordSets();
   constructor(private readonly options: Route53BackendOptions) {}
 
   async sync(requests: SyncRequest[], { deadline }: { deadline: number }): Promise<Map<string, SyncOutcome>> {
@@ -35,7 +43,7 @@ export class Route53Backend implements DirectoryBackend {
         for (const r of pending) outcomes.set(r.serviceName, { status: 'retry', reason: 'concurrent writers kept changing the records' });
         break;
       }
-      const units: Unit[] = [];
+      const units: PlannedUnit[] = [];
       await Promise.all(
         pending.map((request) =>
           limit(async () => {
@@ -57,6 +65,12 @@ export class Route53Backend implements DirectoryBackend {
         ),
       );
       const applied = await applyUnits(hostedZoneId, units, deadline);
+      for (const unit of units) {
+        const outcome = applied.get(unit.key);
+        if (outcome?.status === 'applied') {
+          this.known.remember(unit.headNames, applyChangesToSets(unit.current, unit.changes, unit.headNames));
+        } else this.known.forget(unit.headNames);
+      }
       const racing: SyncRequest[] = [];
       for (const request of pending) {
         const outcome = applied.get(request.serviceName);
@@ -82,14 +96,32 @@ export class Route53Backend implements DirectoryBackend {
     request: SyncRequest,
     rereadTaskRecords: boolean,
     deadline: number,
-  ): Promise<Unit | 'in-sync' | { conflict: string }> {
+  ): Promise<PlannedUnit | 'in-sync' | { conflict: string }> {
+    const headNames = desiredRecords(request.serviceName, [], this.options).headNames;
+    const known = rereadTaskRecords ? undefined : this.known.get(headNames);
+    if (known) {
+      const planned = await this.planFrom(known, request, rereadTaskRecords, deadline);
+      // Only a write can be planned from memory: "in sync" or a conflict must be confirmed by a fresh read.
+      if (typeof planned === 'object' && 'changes' in planned) {
+        countMetric('Route53ReadsSaved');
+        return planned;
+      }
+    }
+    // Read the directory before the members: a member added after this read makes our CAS fail, never vanish.
+    const current = (
+      await Promise.all(headNames.map((name) => recordSetsAt(this.options.hostedZoneId, name, { deadline })))
+    ).flat();
+    return this.planFrom(current, request, rereadTaskRecords, deadline);
+  }
+
+  private async planFrom(
+    current: RecordSet[],
+    request: SyncRequest,
+    rereadTaskRecords: boolean,
+    deadline: number,
+  ): Promise<PlannedUnit | 'in-sync' | { conflict: string }> {
     const { hostedZoneId, ownerId, recordTtl } = { ...this.options, recordTtl: this.options.ttl };
     const naming: NamingOptions = this.options;
-    // Read the directory before the members: a member added after this read makes our CAS fail, never vanish.
-    const probe = desiredRecords(request.serviceName, [], naming);
-    const current = (
-      await Promise.all(probe.headNames.map((name) => recordSetsAt(hostedZoneId, name, { deadline })))
-    ).flat();
     const members = await this.options.members(request.serviceName);
     const desired = desiredRecords(request.serviceName, members, naming);
     for (const t of desired.truncated) {
@@ -115,7 +147,7 @@ export class Route53Backend implements DirectoryBackend {
     const plan = planServiceChanges({ desired, current, touchedTasks, ownerId, ttl: recordTtl });
     if (plan.kind === 'in-sync') return 'in-sync';
     if (plan.kind === 'conflict') return { conflict: plan.reason };
-    return { key: request.serviceName, changes: plan.changes };
+    return { key: request.serviceName, changes: plan.changes, headNames: desired.headNames, current };
   }
 }
 
