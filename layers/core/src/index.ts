@@ -18,6 +18,7 @@ export * from './backends/route53/limits';
 export * from './backends/route53/api';
 export * from './backends/route53/writer';
 export * from './backends/route53/backend';
+export * from './backends/route53/known-sets';
 export * from './registrar/task-transition';
 export * from './registrar/task-processor';
 export * from './registrar/sync-barrier';
