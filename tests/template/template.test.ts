@@ -153,7 +153,13 @@ describe('IAM', () => {
   }
   // Actions that have no resource-level permissions (the Service Authorization Reference lists no resource type),
   // so IAM only accepts Resource "*" for them. Add to this list only after checking that reference.
-  const NO_RESOURCE_LEVEL = new Set(['ecs:DescribeTaskDefinition', 'ec2:DescribeInstances']);
+  const NO_RESOURCE_LEVEL = new Set([
+    'ecs:DescribeTaskDefinition',
+    'ec2:DescribeInstances',
+    // LB registrar: Elastic Load Balancing (v1 and v2) Describe* actions list no resource type either.
+    'elasticloadbalancing:DescribeTargetGroups',
+    'elasticloadbalancing:DescribeLoadBalancers',
+  ]);
   const zoneArn = {
     'Fn::Sub': [
       'arn:${AWS::Partition}:route53:::hostedzone/${ZoneId}',

@@ -23,3 +23,23 @@ export * from './registrar/task-transition';
 export * from './registrar/task-processor';
 export * from './registrar/sync-barrier';
 export * from './registrar/task-registrar';
+// LB registrar (CloudTrail CreateService / UpdateService / DeleteService -> <service>.<zone> CNAME or alias A).
+export * from './parse/cloudtrail-event';
+export * from './lb/config';
+export * from './lb/load-balancers';
+export * from './lb/plan';
+export * from './lb/state';
+export * from './lb/records';
+export * from './lb/registrar';
+// Health checker and reconciler (scheduled): probes, thresholds and brakes; ECS-driven drift repair.
+export * from './ecs/tasks';
+export * from './ecs/snapshot';
+export * from './state/health-records';
+export * from './state/state-scan';
+export * from './health/config';
+export * from './health/probe';
+export * from './health/targets';
+export * from './health/rules';
+export * from './health/checker';
+export * from './reconcile/zone-drift';
+export * from './reconcile/reconciler';

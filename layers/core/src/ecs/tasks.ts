@@ -1,0 +1,90 @@
+// The ECS calls the health checker and the reconciler make: which clusters and running tasks exist, what
+// DescribeTasks says about them (100 per call), and StopTask. The SDK client retries throttling (standard mode).
+import {
+  DescribeTasksCommand,
+  StopTaskCommand,
+  paginateListClusters,
+  paginateListTasks,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import pLimit from 'p-limit';
+import { ecsClient } from '../aws/clients';
+import { errorName } from '../util/retry';
+
+/** DescribeTasks accepts at most 100 tasks per call. */
+export const DESCRIBE_TASKS_BATCH = 100;
+/** StopTask rejects longer reasons. */
+export const MAX_STOP_REASON_LENGTH = 255;
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export async function listClusterArns(): Promise<string[]> {
+  const arns: string[] = [];
+  for await (const page of paginateListClusters({ client: ecsClient() }, {})) arns.push(...(page.clusterArns ?? []));
+  return arns;
+}
+
+/** Tasks ECS wants running (desiredStatus RUNNING: includes PENDING ones), all pages. */
+export async function listRunningTaskArns(cluster: string): Promise<string[]> {
+  const arns: string[] = [];
+  const pages = paginateListTasks({ client: ecsClient(), pageSize: 100 }, { cluster, desiredStatus: 'RUNNING' });
+  for await (const page of pages) arns.push(...(page.taskArns ?? []));
+  return arns;
+}
+
+export interface DescribedTasks {
+  tasks: Task[];
+  /** task ARNs ECS no longer knows (failure MISSING, not in the answer at all, or the cluster is gone) */
+  missing: string[];
+  /** other per-task failures: nothing is known about these tasks in this run */
+  failed: { arn: string; reason: string }[];
+}
+
+export const isClusterNotFound = (error: unknown) => errorName(error) === 'ClusterNotFoundException';
+
+/** DescribeTasks in batches of 100, a few batches at a time. A deleted cluster reports all its tasks missing. */
+export async function describeTasks(
+  cluster: string,
+  taskArns: string[],
+  options: { concurrency?: number } = {},
+): Promise<DescribedTasks> {
+  const limit = pLimit(options.concurrency ?? 4);
+  const result: DescribedTasks = { tasks: [], missing: [], failed: [] };
+  await Promise.all(
+    chunk([...new Set(taskArns)], DESCRIBE_TASKS_BATCH).map((batch) =>
+      limit(async () => {
+        try {
+          const out = await ecsClient().send(new DescribeTasksCommand({ cluster, tasks: batch }));
+          const answered = new Set<string>();
+          for (const task of out.tasks ?? []) {
+            result.tasks.push(task);
+            if (task.taskArn) answered.add(task.taskArn);
+          }
+          for (const failure of out.failures ?? []) {
+            if (!failure.arn) continue;
+            answered.add(failure.arn);
+            if (failure.reason === 'MISSING') result.missing.push(failure.arn);
+            else result.failed.push({ arn: failure.arn, reason: failure.reason ?? 'unknown' });
+          }
+          // Neither described nor reported as a failure: ECS does not know the task (emulators omit the failure).
+          result.missing.push(...batch.filter((arn) => !answered.has(arn)));
+        } catch (error) {
+          if (!isClusterNotFound(error)) throw error;
+          result.missing.push(...batch);
+        }
+      }),
+    ),
+  );
+  return result;
+}
+
+export async function stopTask(cluster: string, taskArn: string, reason: string): Promise<Task | undefined> {
+  const out = await ecsClient().send(
+    new StopTaskCommand({ cluster, task: taskArn, reason: reason.slice(0, MAX_STOP_REASON_LENGTH) }),
+  );
+  return out.task;
+}

@@ -1,0 +1,122 @@
+// Pure: which endpoints a run probes, and how. An endpoint is probed only when
+//   - its task is in scope, in the state table as REGISTERED or PENDING_HEALTH, and ECS (DescribeTasks, this run)
+//     reports it RUNNING with desiredStatus RUNNING;
+//   - its address is the one ECS reports now: for awsvpc the ENI's private IP; for bridge/host the task must still
+//     be on the container instance whose EC2 private IP the registrar resolved;
+//   - it is TCP, has a check (SERVICE_<port>_CHECK_HTTP / _CHECK_TCP, else the default HTTP path when one is set),
+//     and its SERVICE_<port>_CHECK_INTERVAL (if any) has elapsed since the run that last probed it.
+import { isIP } from 'node:net';
+import { isStopping, type TaskEvent } from '../parse/task-event';
+import type { Endpoint } from '../resolve/endpoints';
+import type { HealthRecord } from '../state/health-records';
+import type { TaskState } from '../state/task-state';
+import { describeCheck, type CheckSpec, type ProbeRequest } from './probe';
+
+/** Schedules drift by a few seconds; an interval this close to elapsed counts as elapsed. */
+export const INTERVAL_TOLERANCE_MS = 5000;
+export const MAX_TIMEOUT_MS = 30_000;
+
+export interface TargetTask {
+  state: TaskState;
+  /** what DescribeTasks said this run; undefined when ECS did not describe it */
+  ecs?: TaskEvent;
+  health?: HealthRecord;
+}
+
+export interface PlannedProbe extends ProbeRequest {
+  taskArn: string;
+  /** "<name>/<containerPort>": the endpoint within its task */
+  endpointKey: string;
+  /** what was checked, for logs and the StopTask reason */
+  description: string;
+  /** the endpoint has a check interval: remember when it was probed */
+  hasInterval: boolean;
+}
+
+export type SkipReason = 'not-running' | 'address-mismatch' | 'udp' | 'no-check' | 'not-due' | 'not-an-ip';
+
+export interface ProbePlan {
+  probes: PlannedProbe[];
+  skipped: { taskArn: string; endpointKey?: string; reason: SkipReason }[];
+}
+
+export interface PlanOptions {
+  defaultPath: string;
+  defaultTimeoutMs: number;
+  /** start of this run (epoch ms) */
+  runStartedAt: number;
+}
+
+export const endpointKey = (e: Pick<Endpoint, 'name' | 'containerPort'>) => `${e.name}/${e.containerPort}`;
+
+export const isRunningInEcs = (ecs: TaskEvent | undefined): ecs is TaskEvent =>
+  !!ecs && ecs.lastStatus === 'RUNNING' && ecs.desiredStatus === 'RUNNING' && !isStopping(ecs);
+
+export function checkFor(endpoint: Endpoint, defaultPath: string): CheckSpec | undefined {
+  if (endpoint.check?.tcp) return { kind: 'tcp' };
+  const path = endpoint.check?.http?.trim();
+  if (path) return { kind: 'http', path: path.startsWith('/') ? path : `/${path}` };
+  return defaultPath ? { kind: 'http', path: defaultPath } : undefined;
+}
+
+/** The address came from ECS for this task, and ECS still reports it. */
+export function addressConfirmed(state: TaskState, endpoint: Endpoint, ecs: TaskEvent): boolean {
+  if (endpoint.awsvpc) return !!ecs.eniAddress && ecs.eniAddress === endpoint.ip;
+  return !!state.containerInstanceArn && ecs.containerInstanceArn === state.containerInstanceArn;
+}
+
+export function isDue(endpoint: Endpoint, key: string, health: HealthRecord | undefined, runStartedAt: number): boolean {
+  const interval = endpoint.check?.intervalSeconds;
+  const last = health?.checkedAt?.[key];
+  if (!interval || last === undefined) return true;
+  return runStartedAt - last >= interval * 1000 - INTERVAL_TOLERANCE_MS;
+}
+
+export function planProbes(tasks: TargetTask[], options: PlanOptions): ProbePlan {
+  const plan: ProbePlan = { probes: [], skipped: [] };
+  for (const { state, ecs, health } of tasks) {
+    if (!isRunningInEcs(ecs)) {
+      plan.skipped.push({ taskArn: state.taskArn, reason: 'not-running' });
+      continue;
+    }
+    const seen = new Set<string>();
+    for (const endpoint of state.endpoints ?? []) {
+      const key = endpointKey(endpoint);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const skip = (reason: SkipReason) => plan.skipped.push({ taskArn: state.taskArn, endpointKey: key, reason });
+      if (endpoint.protocol === 'udp') {
+        skip('udp');
+        continue;
+      }
+      const check = checkFor(endpoint, options.defaultPath);
+      if (!check) {
+        skip('no-check');
+        continue;
+      }
+      if (isIP(endpoint.ip) === 0) {
+        skip('not-an-ip');
+        continue;
+      }
+      if (!addressConfirmed(state, endpoint, ecs)) {
+        skip('address-mismatch');
+        continue;
+      }
+      if (!isDue(endpoint, key, health, options.runStartedAt)) {
+        skip('not-due');
+        continue;
+      }
+      const requested = endpoint.check?.timeoutSeconds;
+      const timeoutMs = Math.min(MAX_TIMEOUT_MS, Math.max(100, requested ? requested * 1000 : options.defaultTimeoutMs));
+      const probe = { ip: endpoint.ip, port: endpoint.port, check, timeoutMs: Math.round(timeoutMs) };
+      plan.probes.push({
+        ...probe,
+        taskArn: state.taskArn,
+        endpointKey: key,
+        description: describeCheck(probe),
+        hasInterval: !!endpoint.check?.intervalSeconds,
+      });
+    }
+  }
+  return plan;
+}
