@@ -18,8 +18,10 @@ const EXPANDS: Record<string, string[]> = {
   'dynamodb:TransactGetItems': ['dynamodb:GetItem'],
 };
 
-export function recordAwsCalls(): { actions: Set<string>; stop: () => void } {
+export function recordAwsCalls(): { actions: Set<string>; counts: Map<string, number>; stop: () => void } {
   const actions = new Set<string>();
+  /** calls per IAM action, as sent (before the per-item expansion) */
+  const counts = new Map<string, number>();
   const proto = Client.prototype as unknown as { send: (...args: unknown[]) => unknown };
   const original = proto.send;
   proto.send = function (this: object, command: unknown, ...rest: unknown[]) {
@@ -27,9 +29,10 @@ export function recordAwsCalls(): { actions: Set<string>; stop: () => void } {
     const operation = (command as object).constructor.name.replace(/Command$/, '');
     if (prefix) {
       const action = `${prefix}:${operation}`;
+      counts.set(action, (counts.get(action) ?? 0) + 1);
       for (const a of EXPANDS[action] ?? [action]) actions.add(a);
     }
     return original.call(this, command, ...rest);
   };
-  return { actions, stop: () => (proto.send = original) };
+  return { actions, counts, stop: () => (proto.send = original) };
 }

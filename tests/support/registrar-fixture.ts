@@ -14,6 +14,8 @@ import {
   type Config,
 } from '@ecs-sd/core';
 import { createTables } from './tables';
+import { registerTaskDefinition } from './ecs-scenario';
+import { freshWorld, ZONE } from './world';
 
 export function sqsBatch(events: unknown[]): SQSEvent {
   return {
@@ -149,4 +151,38 @@ export async function deliverUntilDone(
     pending = { Records: pending.Records.filter((r) => failed.has(r.messageId)) };
   }
   throw new Error(`records still failing after ${maxDeliveries} deliveries`);
+}
+
+/**
+ * The world the events/ fixtures describe (cluster demo, task definition web:3 with container "web" on 8080), and the
+ * deployed task registrar handler module loaded with its environment pointing at it.
+ */
+export async function fixtureHandler(
+  env: { RECORD_TTL: string; OWNER_ID: string },
+): Promise<{ zoneId: string; handler: (event: unknown) => Promise<{ batchItemFailures: unknown[] }> }> {
+  const { zoneId } = await freshWorld();
+  // The fixtures name task-definition/web:3: register the family three times so moto has that exact ARN.
+  for (let i = 0; i < 3; i++) {
+    await registerTaskDefinition({
+      family: 'web',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      containers: [{ name: 'web', portMappings: [{ containerPort: 8080 }] }],
+    });
+  }
+  const tables = await createTables();
+  Object.assign(process.env, {
+    STATE_TABLE_NAME: tables.stateTableName,
+    IDEMPOTENCY_TABLE_NAME: tables.idempotencyTableName,
+    HOSTED_ZONE_ID: zoneId,
+    ZONE_NAME: ZONE,
+    CLUSTER_ARNS: 'arn:aws:ecs:us-east-1:123456789012:cluster/demo',
+    ...env,
+  });
+  let handler!: (event: unknown) => Promise<{ batchItemFailures: unknown[] }>;
+  jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    handler = require('../../functions/task-registrar/index').handler;
+  });
+  return { zoneId, handler };
 }

@@ -202,8 +202,12 @@ describe('IAM', () => {
     const allowed = (action: string, resource: unknown) =>
       own.some((s) => s.Effect === 'Allow' && asList(s.Action).includes(action) &&
         asList(s.Resource).some((r) => JSON.stringify(r) === JSON.stringify(resource)));
-    for (const table of ['StateTable', 'IdempotencyTable']) {
-      for (const action of ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem']) {
+    const tableActions: Record<string, string[]> = {
+      StateTable: ['GetItem', 'PutItem', 'DeleteItem', 'Query'],
+      IdempotencyTable: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
+    };
+    for (const [table, actions] of Object.entries(tableActions)) {
+      for (const action of actions) {
         expect({ [`dynamodb:${action} on ${table}`]: allowed(`dynamodb:${action}`, { 'Fn::GetAtt': [table, 'Arn'] }) })
           .toEqual({ [`dynamodb:${action} on ${table}`]: true });
       }

@@ -1,17 +1,9 @@
 // The deployed health checker module, wired from its environment and invoked as the schedule invokes it. No probe
 // leaves this machine: the only task has no check to probe (HEALTH_CHECK_PATH empty), so the run only promotes it.
 import { resetClients } from '@ecs-sd/core';
-import { pinEcsTasksRunning, resetMoto } from '../../support/moto';
-import {
-  createCluster,
-  createHostedZone,
-  createVpc,
-  listRecords,
-  registerTaskDefinition,
-  runAwsvpcTasks,
-  taskStateChangeEvent,
-} from '../../support/ecs-scenario';
+import { listRecords, taskStateChangeEvent } from '../../support/ecs-scenario';
 import { createRegistrar, lambdaContext, sqsBatch } from '../../support/registrar-fixture';
+import { freshWorld, runService, ZONE } from '../../support/world';
 
 const scheduledEvent = {
   version: '0',
@@ -28,26 +20,12 @@ const scheduledEvent = {
 describe('functions/health-checker handler', () => {
   it('loads its settings from the environment and runs one bounded check', async () => {
     resetClients();
-    await resetMoto();
-    await pinEcsTasksRunning();
-    const vpc = await createVpc();
-    const zoneId = await createHostedZone('svc.internal', vpc.vpcId);
-    const cluster = await createCluster('demo');
-    const registrar = await createRegistrar({ hostedZoneId: zoneId, zoneName: 'svc.internal', OWNER_ID: 'handler-test' });
-    const taskDefinition = await registerTaskDefinition({
-      family: 'web',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      containers: [
-        {
-          name: 'web',
-          portMappings: [{ containerPort: 8080 }],
-          environment: { SERVICE_8080_NAME: 'web' },
-          healthCheck: { command: ['CMD-SHELL', 'true'] },
-        },
-      ],
+    const w = await freshWorld();
+    const { zoneId } = w;
+    const registrar = await createRegistrar({ hostedZoneId: zoneId, zoneName: ZONE, OWNER_ID: 'handler-test' });
+    const { tasks: [task] } = await runService(w, 'web', 1, {
+      container: { name: 'web', healthCheck: { command: ['CMD-SHELL', 'true'] } },
     });
-    const [task] = await runAwsvpcTasks({ cluster: cluster.clusterArn, taskDefinition, count: 1, group: 'service:web', vpc });
     await registrar.handler(
       sqsBatch([taskStateChangeEvent(task, { version: 2, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', containerHealth: 'UNKNOWN' })]),
     );

@@ -1,9 +1,9 @@
 // The thin handler of functions/lb-registrar: wired from the environment the template sets, against moto.
 import type { Context } from 'aws-lambda';
-import { resetMoto } from '../../support/moto';
-import { createHostedZone, createVpc, listRecords } from '../../support/ecs-scenario';
+import { listRecords } from '../../support/ecs-scenario';
 import { cloudTrailEvent, createLoadBalancers } from '../../support/lb-scenario';
 import { createTables } from '../../support/tables';
+import { freshZone } from '../../support/world';
 
 type Handler = (event: unknown, context?: Context) => Promise<unknown>;
 
@@ -28,13 +28,15 @@ function loadHandler(env: Record<string, string>): Handler {
   return handler!;
 }
 
+/** A fresh moto world: the zone svc.internal, the load balancers the fixtures name, and the tables. */
+async function setup() {
+  const { vpc, zoneId } = await freshZone();
+  return { zoneId, lbs: await createLoadBalancers(vpc), tables: await createTables() };
+}
+
 describe('functions/lb-registrar', () => {
   it('reads its settings from the environment (LB_RECORD_TYPE=ALIAS) and writes the alias record', async () => {
-    await resetMoto();
-    const vpc = await createVpc();
-    const zoneId = await createHostedZone('svc.internal', vpc.vpcId);
-    const lbs = await createLoadBalancers(vpc);
-    const tables = await createTables();
+    const { zoneId, lbs, tables } = await setup();
     const handler = loadHandler({
       STATE_TABLE_NAME: tables.stateTableName,
       IDEMPOTENCY_TABLE_NAME: tables.idempotencyTableName,
@@ -54,11 +56,7 @@ describe('functions/lb-registrar', () => {
   });
 
   it('defaults to CNAME', async () => {
-    await resetMoto();
-    const vpc = await createVpc();
-    const zoneId = await createHostedZone('svc.internal', vpc.vpcId);
-    const lbs = await createLoadBalancers(vpc);
-    const tables = await createTables();
+    const { zoneId, lbs, tables } = await setup();
     delete process.env.LB_RECORD_TYPE;
     const handler = loadHandler({
       STATE_TABLE_NAME: tables.stateTableName,

@@ -1,39 +1,23 @@
 // The deployed reconciler module, wired from its environment and invoked as the schedule invokes it.
 import { resetClients } from '@ecs-sd/core';
-import { pinEcsTasksRunning, resetMoto } from '../../support/moto';
-import {
-  createCluster,
-  createHostedZone,
-  createVpc,
-  listRecords,
-  registerTaskDefinition,
-  runAwsvpcTasks,
-} from '../../support/ecs-scenario';
+import { listRecords } from '../../support/ecs-scenario';
 import { createTables } from '../../support/tables';
 import { lambdaContext } from '../../support/registrar-fixture';
+import { freshWorld, runService } from '../../support/world';
 
 describe('functions/reconciler handler', () => {
   it('registers a running task whose events never arrived, and reports the repair', async () => {
     resetClients();
-    await resetMoto();
-    await pinEcsTasksRunning();
-    const vpc = await createVpc();
-    const zoneId = await createHostedZone('svc.internal', vpc.vpcId);
-    const cluster = await createCluster('demo');
-    const taskDefinition = await registerTaskDefinition({
-      family: 'web',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      containers: [{ name: 'web', portMappings: [{ containerPort: 8080 }], environment: { SERVICE_8080_NAME: 'web' } }],
-    });
-    const [task] = await runAwsvpcTasks({ cluster: cluster.clusterArn, taskDefinition, count: 1, group: 'service:web', vpc });
+    const w = await freshWorld();
+    const { zoneId, clusterArn } = w;
+    const { tasks: [task] } = await runService(w, 'web', 1, { container: { name: 'web' } });
     const tables = await createTables();
     Object.assign(process.env, {
       STATE_TABLE_NAME: tables.stateTableName,
       HOSTED_ZONE_ID: zoneId,
       ZONE_NAME: 'svc.internal',
       OWNER_ID: 'handler-test',
-      CLUSTER_ARNS: cluster.clusterArn,
+      CLUSTER_ARNS: clusterArn,
     });
     const { handler } = await import('../../../functions/reconciler/index');
     const report = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, lambdaContext(60_000));

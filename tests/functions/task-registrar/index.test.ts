@@ -1,9 +1,8 @@
 // The deployed handler module, wired from its environment, fed the events/ fixtures as `sam local invoke` and SQS do.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resetMoto, pinEcsTasksRunning } from '../../support/moto';
-import { createCluster, createHostedZone, createVpc, listRecords, registerTaskDefinition } from '../../support/ecs-scenario';
-import { createTables } from '../../support/tables';
+import { listRecords } from '../../support/ecs-scenario';
+import { fixtureHandler } from '../../support/registrar-fixture';
 
 const events = join(__dirname, '../../../events');
 const load = (path: string) => JSON.parse(readFileSync(join(events, path), 'utf8'));
@@ -14,31 +13,7 @@ describe('functions/task-registrar handler', () => {
   let zoneId: string;
 
   beforeAll(async () => {
-    await resetMoto();
-    await pinEcsTasksRunning();
-    const vpc = await createVpc();
-    zoneId = await createHostedZone('svc.internal', vpc.vpcId);
-    await createCluster('demo');
-    // The fixtures name task-definition/web:3: register the family three times so moto has that exact ARN.
-    for (let i = 0; i < 3; i++) {
-      await registerTaskDefinition({
-        family: 'web',
-        networkMode: 'awsvpc',
-        requiresCompatibilities: ['FARGATE'],
-        containers: [{ name: 'web', portMappings: [{ containerPort: 8080 }] }],
-      });
-    }
-    const tables = await createTables();
-    Object.assign(process.env, {
-      STATE_TABLE_NAME: tables.stateTableName,
-      IDEMPOTENCY_TABLE_NAME: tables.idempotencyTableName,
-      HOSTED_ZONE_ID: zoneId,
-      ZONE_NAME: 'svc.internal',
-      RECORD_TTL: '15',
-      OWNER_ID: 'handler-test',
-      CLUSTER_ARNS: 'arn:aws:ecs:us-east-1:123456789012:cluster/demo',
-    });
-    handler = (await import('../../../functions/task-registrar/index')).handler as typeof handler;
+    ({ zoneId, handler } = await fixtureHandler({ RECORD_TTL: '15', OWNER_ID: 'handler-test' }));
   });
 
   it('registers the running fixture given as a raw EventBridge event (sam local invoke)', async () => {

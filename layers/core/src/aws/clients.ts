@@ -20,7 +20,8 @@ type Clients = {
 
 let clients: Clients = {};
 
-// Route 53 retries are owned by backends/route53/writer (deadline-aware, jittered); the SDK must not retry on top.
+// Route 53 retries are owned by backends/route53/api (util/retry: deadline-aware, jittered); the SDK must not retry
+// on top.
 export const route53Client = (): Route53Client =>
   (clients.route53 ??= new Route53Client({ maxAttempts: 1 }));
 export const ecsClient = (): ECSClient => (clients.ecs ??= new ECSClient({}));

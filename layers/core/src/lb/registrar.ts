@@ -16,6 +16,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { clusterInScope, type Config } from '../config';
 import { dynamoDbClient } from '../aws/clients';
+import { withRetries } from '../util/retry';
 import { countMetric, logger, metrics } from '../observability';
 import { parseCloudTrailServiceEvent, type ServiceChangeEvent } from '../parse/cloudtrail-event';
 import { InvalidEventError } from '../parse/task-event';
@@ -152,22 +153,20 @@ export function createLbRegistrar(deps: LbRegistrarDeps) {
     return { loadBalancer: chosen, record };
   }
 
-  /** Stores the event (unless stale) and returns the verdict. */
-  async function storeEvent(event: ServiceChangeEvent, names: LbNames, log: Logger): Promise<{ verdict: LbVerdict; state?: LbServiceState }> {
-    for (let attempt = 1; ; attempt++) {
-      const previous = await store.get(event.clusterArn, event.serviceName);
-      const verdict = judgeLbEvent(previous, event);
-      if (verdict !== 'apply') return { verdict, state: previous };
-      const resolution =
-        event.eventName !== 'DeleteService' && event.loadBalancers ? await resolveRecord(event, names, log) : undefined;
-      const next = nextLbState(previous, event, resolution, deps.now?.() ?? new Date(), config.tombstoneTtlSeconds);
-      try {
+  /** Stores the event (unless stale) and returns the verdict; a concurrent writer makes it re-read (util/retry). */
+  function storeEvent(event: ServiceChangeEvent, names: LbNames, log: Logger): Promise<{ verdict: LbVerdict; state?: LbServiceState }> {
+    return withRetries(
+      async () => {
+        const previous = await store.get(event.clusterArn, event.serviceName);
+        const verdict = judgeLbEvent(previous, event);
+        if (verdict !== 'apply') return { verdict, state: previous };
+        const resolution =
+          event.eventName !== 'DeleteService' && event.loadBalancers ? await resolveRecord(event, names, log) : undefined;
+        const next = nextLbState(previous, event, resolution, deps.now?.() ?? new Date(), config.tombstoneTtlSeconds);
         return { verdict, state: await store.replace(previous, next) };
-      } catch (error) {
-        if (error instanceof StaleLbStateError && attempt < 5) continue;
-        throw error;
-      }
-    }
+      },
+      { isRetryable: (error) => error instanceof StaleLbStateError, maxAttempts: 5, baseDelayMs: 20 },
+    );
   }
 
   async function processEvent(_raw: unknown, p: Extract<Prepared, { kind: 'change' }>, deadline: number): Promise<LbEventResult> {

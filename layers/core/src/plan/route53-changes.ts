@@ -63,14 +63,19 @@ export function planServiceChanges(input: PlanInput): PlanResult {
   const claims: Change[] = [];
   const headChanges: Change[] = [];
   const releases: Change[] = [];
+  let ownsAny = false;
   for (const name of input.desired.headNames.map(canonicalName)) {
     const here = current.filter((s) => s.name === name);
     const txt = at(here, name, 'TXT');
     const ours = txt?.values.includes(ownerValue) ?? false;
     if (!ours && here.length > 0) {
+      // Someone else's records at a name we do not need (e.g. an LB CNAME at <name> while rfc2782 SRV records live
+      // at _<name>._tcp): leave it alone, no conflict.
+      if (!heads.some((h) => h.name === name)) continue;
       const found = here.map((s) => s.type).join(', ');
       return { kind: 'conflict', name, reason: `${name} holds ${found} not owned by ${input.ownerId}` };
     }
+    if (ours) ownsAny = true;
     let keeps = false;
     for (const type of MANAGED_TYPES) {
       const before = at(here, name, type);
@@ -80,6 +85,7 @@ export function planServiceChanges(input: PlanInput): PlanResult {
       if (before) headChanges.push({ action: 'DELETE', set: before });
       if (after) headChanges.push({ action: 'CREATE', set: after });
     }
+    if (keeps) ownsAny = true;
     if (keeps && !ours) {
       claims.push({ action: 'CREATE', set: { name, type: 'TXT', ttl: input.ttl, values: [ownerValue] } });
     }
@@ -87,7 +93,8 @@ export function planServiceChanges(input: PlanInput): PlanResult {
   }
 
   const taskChanges: Change[] = [];
-  for (const task of input.touchedTasks) {
+  // Per-task records live under a name we own (or claim now); without one there is nothing of ours to touch.
+  for (const task of ownsAny ? input.touchedTasks : []) {
     const desired = task.desired && normaliseSet(task.desired);
     const existing = task.existing && normaliseSet(task.existing);
     if (desired) taskChanges.push({ action: 'UPSERT', set: desired });

@@ -4,6 +4,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { countMetric } from '../observability';
 import { isStopping, type TaskEvent } from '../parse/task-event';
 import { resolveEndpoints, type ResolvedEndpoints } from '../resolve/endpoints';
+import { serviceMetadata } from '../parse/metadata';
+import { withRetries } from '../util/retry';
 import { describeTaskDefinition } from '../resolve/task-definitions';
 import { hostAddresses } from '../resolve/host-addresses';
 import { StaleStateError, type TaskState, type TaskStateStore } from '../state/task-state';
@@ -37,61 +39,74 @@ export class TaskProcessor {
     return resolveEndpoints(event, taskDefinition, hostIp);
   }
 
-  /** Retries when a concurrent writer changed the task's state between our read and write. */
-  async transition(
+  /** True when any container port of the task carries SERVICE_* metadata (valid or not). */
+  async carriesMetadata(event: TaskEvent): Promise<boolean> {
+    const taskDefinition = await describeTaskDefinition(event.taskDefinitionArn);
+    const metadata = serviceMetadata(taskDefinition.containerDefinitions ?? [], event.environmentOverrides);
+    return metadata.ports.length > 0 || metadata.problems.length > 0;
+  }
+
+  /** Retries (util/retry) when a concurrent writer changed the task's state between our read and write. */
+  transition(
+    event: TaskEvent,
+    log: Logger,
+    hosts?: Map<string, string>,
+  ): Promise<{ result: TransitionResult; requests: SyncRequest[] }> {
+    return withRetries(() => this.transitionOnce(event, log, hosts), {
+      isRetryable: (error) => error instanceof StaleStateError,
+      maxAttempts: 5,
+      baseDelayMs: 20,
+    });
+  }
+
+  private async transitionOnce(
     event: TaskEvent,
     log: Logger,
     hosts?: Map<string, string>,
   ): Promise<{ result: TransitionResult; requests: SyncRequest[] }> {
     const { store } = this.options;
-    for (let attempt = 1; ; attempt++) {
-      const previous = await store.get(event.taskArn);
-      const verdict = judgeVersion(previous, event);
-      const base = { taskArn: event.taskArn, version: event.version, verdict };
-      if (verdict === 'stale') {
-        countMetric('StaleEvents');
-        log.info('Ignored event: a newer version was already applied', {
-          eventVersion: event.version,
-          storedVersion: previous?.version,
-          storedStatus: previous?.status,
-        });
-        return { result: { ...base, status: previous?.status, serviceNames: [] }, requests: [] };
-      }
-      if (verdict === 'replay') {
-        const requests = replayRequestsFor(previous as TaskState);
-        return { result: { ...base, status: previous?.status, serviceNames: requests.map((r) => r.serviceName) }, requests };
-      }
-      const stopping = isStopping(event);
-      const needsEndpoints = event.lastStatus === 'RUNNING' && !stopping;
-      // A stop before we ever saw the task still needs a tombstone, but only for tasks that carry metadata.
-      const resolved = needsEndpoints || (stopping && !previous) ? await this.resolve(event, hosts) : undefined;
-      if (!previous && resolved && !resolved.hasMetadata) {
-        log.info('Ignored task: no SERVICE_<port>_NAME / SERVICE_NAME metadata', {
-          taskDefinitionArn: event.taskDefinitionArn,
-        });
-        return { result: { ...base, verdict: 'no-metadata', serviceNames: [] }, requests: [] };
-      }
-      for (const problem of resolved?.problems ?? []) {
-        countMetric('RejectedEndpoints');
-        log.error('Endpoint not registered', { ...problem });
-      }
-      const now = this.options.now?.() ?? new Date();
-      const next = nextTaskState(previous, event, needsEndpoints ? resolved : undefined, now, this.options.tombstoneTtlSeconds);
-      try {
-        await store.replace(previous, next);
-      } catch (error) {
-        if (error instanceof StaleStateError && attempt < 5) continue;
-        throw error;
-      }
-      const requests = syncRequestsFor(previous, next);
-      log.info('Task state changed', {
-        from: previous?.status ?? 'UNKNOWN',
-        to: next.status,
-        version: next.version,
-        serviceNames: requests.map((r) => r.serviceName),
-        awaitingHealthOf: next.awaitingHealthOf,
+    const previous = await store.get(event.taskArn);
+    const verdict = judgeVersion(previous, event);
+    const base = { taskArn: event.taskArn, version: event.version, verdict };
+    if (verdict === 'stale') {
+      countMetric('StaleEvents');
+      log.info('Ignored event: a newer version was already applied', {
+        eventVersion: event.version,
+        storedVersion: previous?.version,
+        storedStatus: previous?.status,
       });
-      return { result: { ...base, status: next.status, serviceNames: requests.map((r) => r.serviceName) }, requests };
+      return { result: { ...base, status: previous?.status, serviceNames: [] }, requests: [] };
     }
+    if (verdict === 'replay') {
+      const requests = replayRequestsFor(previous as TaskState);
+      return { result: { ...base, status: previous?.status, serviceNames: requests.map((r) => r.serviceName) }, requests };
+    }
+    // Tasks without metadata never get state: one cached task-definition lookup decides on their first event.
+    if (!previous && !(await this.carriesMetadata(event))) {
+      countMetric('TasksWithoutMetadata');
+      log.info('Ignored task: no SERVICE_<port>_NAME / SERVICE_NAME metadata', {
+        taskDefinitionArn: event.taskDefinitionArn,
+        lastStatus: event.lastStatus,
+      });
+      return { result: { ...base, verdict: 'no-metadata', serviceNames: [] }, requests: [] };
+    }
+    const needsEndpoints = event.lastStatus === 'RUNNING' && !isStopping(event);
+    const resolved = needsEndpoints ? await this.resolve(event, hosts) : undefined;
+    for (const problem of resolved?.problems ?? []) {
+      countMetric('RejectedEndpoints');
+      log.error('Endpoint not registered', { ...problem });
+    }
+    const now = this.options.now?.() ?? new Date();
+    const next = nextTaskState(previous, event, resolved, now, this.options.tombstoneTtlSeconds);
+    await store.replace(previous, next);
+    const requests = syncRequestsFor(previous, next);
+    log.info('Task state changed', {
+      from: previous?.status ?? 'UNKNOWN',
+      to: next.status,
+      version: next.version,
+      serviceNames: requests.map((r) => r.serviceName),
+      awaitingHealthOf: next.awaitingHealthOf,
+    });
+    return { result: { ...base, status: next.status, serviceNames: requests.map((r) => r.serviceName) }, requests };
   }
 }

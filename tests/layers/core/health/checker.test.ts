@@ -2,32 +2,23 @@
 // answering for them, real Route 53 writes (through the guard), StopTask in moto. Each rule has a test that fails
 // when the rule is removed.
 import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { resetClients, scanHealthTargets, type TaskState } from '@ecs-sd/core';
-import { motoUrl } from '../../../support/moto';
-import { startRoute53Guard, type Route53Guard } from '../../../support/route53-guard';
+import { scanHealthTargets, type TaskState } from '@ecs-sd/core';
 import { captureLogs } from '../../../support/registrar-fixture';
-import { healthWorld, ZONE, type HealthWorld, type WorldTask } from './health-world';
+import { useRoute53Guard, ZONE } from '../../../support/world';
+import { healthWorld, type HealthWorld, type WorldTask } from './health-world';
 
 const ok = { kind: 'status', status: 200 } as const;
 const fail500 = { kind: 'status', status: 500 } as const;
 
-let guard: Route53Guard;
+const guard = useRoute53Guard();
 let world: HealthWorld | undefined;
-beforeAll(async () => {
-  guard = await startRoute53Guard({ upstream: motoUrl() });
-  process.env.AWS_ENDPOINT_URL_ROUTE_53 = guard.url;
-  resetClients();
-});
 afterEach(async () => {
   await world?.close();
   world = undefined;
 });
-afterAll(async () => {
-  await guard.close();
-});
 
 async function setup(env: Record<string, string> = {}): Promise<HealthWorld> {
-  world = await healthWorld(guard, env);
+  world = await healthWorld(guard(), env);
   return world;
 }
 

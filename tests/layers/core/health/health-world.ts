@@ -7,7 +7,7 @@ import {
   createProber,
   loadHealthConfig,
   parseStatusCodes,
-  Route53Backend,
+  route53BackendFor,
   runHealthCheck,
   type HealthCheckerDeps,
   type HealthConfig,
@@ -15,22 +15,11 @@ import {
   type ProbeRequest,
   type Prober,
 } from '@ecs-sd/core';
-import { pinEcsTasksRunning, resetMoto } from '../../../support/moto';
 import type { Route53Guard } from '../../../support/route53-guard';
-import {
-  createCluster,
-  createHostedZone,
-  createVpc,
-  listRecords,
-  registerTaskDefinition,
-  runAwsvpcTasks,
-  taskStateChangeEvent,
-  type ContainerSpec,
-} from '../../../support/ecs-scenario';
+import { listRecords, taskStateChangeEvent, type ContainerSpec } from '../../../support/ecs-scenario';
 import { createRegistrar, sqsBatch, type RegistrarFixture } from '../../../support/registrar-fixture';
+import { freshWorld, ipOf, runService, taskId, ZONE } from '../../../support/world';
 import { startHttpServer, type Behaviour, type LocalHttpServer } from './local-servers';
-
-export const ZONE = 'svc.internal';
 
 export interface WorldTask {
   task: Task;
@@ -59,26 +48,11 @@ export interface HealthWorld {
   close(): Promise<void>;
 }
 
-export const ipOf = (task: Task) =>
-  task.attachments?.[0]?.details?.find((d) => d.name === 'privateIPv4Address')?.value as string;
-
 export async function healthWorld(guard: Route53Guard, env: Record<string, string> = {}): Promise<HealthWorld> {
-  await resetMoto();
-  await pinEcsTasksRunning();
-  guard.resetCalls();
-  const vpc = await createVpc();
-  const zoneId = await createHostedZone(ZONE, vpc.vpcId);
-  const cluster = await createCluster('demo');
+  const { vpc, zoneId, clusterArn } = await freshWorld({ guard });
   const registrar = await createRegistrar({ hostedZoneId: zoneId, zoneName: ZONE });
   const { config, store } = registrar;
-  const backend = new Route53Backend({
-    hostedZoneId: config.hostedZoneId,
-    zoneName: config.zoneName,
-    srvNameFormat: config.srvNameFormat,
-    ttl: config.recordTtl,
-    ownerId: config.ownerId,
-    members: (name) => store.members(name),
-  });
+  const backend = route53BackendFor(config, (name) => store.members(name));
   const health: HealthConfig = loadHealthConfig({
     GRACE_PERIOD_SECONDS: '0',
     HEALTH_CHECK_TIMEOUT_SECONDS: '0.3',
@@ -99,37 +73,21 @@ export async function healthWorld(guard: Route53Guard, env: Record<string, strin
   let version = 2;
   return {
     zoneId,
-    clusterArn: cluster.clusterArn,
+    clusterArn,
     registrar,
     deps,
     asked,
     clock,
     async startService(name, behaviours, options = {}) {
-      const taskDefinition = await registerTaskDefinition({
-        family: name,
-        networkMode: 'awsvpc',
-        requiresCompatibilities: ['FARGATE'],
-        containers: [
-          {
-            name: 'app',
-            portMappings: [{ containerPort: 8080 }],
-            environment: { SERVICE_8080_NAME: name, ...options.env },
-            ...options.container,
-          },
-        ],
-      });
-      const tasks = await runAwsvpcTasks({
-        cluster: cluster.clusterArn,
-        taskDefinition,
-        count: behaviours.length,
-        group: options.group ?? `service:${name}`,
-        vpc,
+      const { taskDefinition, tasks } = await runService({ vpc, clusterArn }, name, behaviours.length, {
+        group: options.group,
+        container: { environment: { SERVICE_8080_NAME: name, ...options.env }, ...options.container },
       });
       const started: WorldTask[] = [];
       for (const [i, task] of tasks.entries()) {
         const server = await startHttpServer(behaviours[i]);
         servers.set(ipOf(task), server);
-        started.push({ task, taskArn: task.taskArn!, taskId: task.taskArn!.split('/').pop()!, ip: ipOf(task), server });
+        started.push({ task, taskArn: task.taskArn!, taskId: taskId(task), ip: ipOf(task), server });
       }
       const events = tasks.map((t) =>
         taskStateChangeEvent(t, {

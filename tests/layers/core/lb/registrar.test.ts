@@ -2,19 +2,8 @@
 // guard. Every events/cloudtrail fixture is replayed with its target group ARNs re-pointed at moto's.
 import type { Context } from 'aws-lambda';
 import { lbOwnerTxtValue, lbServiceTagValue, resetClients, type LbEventResult } from '@ecs-sd/core';
-import { motoUrl, pinEcsTasksRunning, resetMoto } from '../../../support/moto';
-import { startRoute53Guard, type Route53Guard } from '../../../support/route53-guard';
-import {
-  createCluster,
-  createHostedZone,
-  createVpc,
-  listRecords,
-  registerTaskDefinition,
-  runAwsvpcTasks,
-  taskStateChangeEvent,
-  type RecordView,
-  type ScenarioVpc,
-} from '../../../support/ecs-scenario';
+import { pinEcsTasksRunning } from '../../../support/moto';
+import { createCluster, listRecords, taskStateChangeEvent, type RecordView } from '../../../support/ecs-scenario';
 import { captureLogs, createRegistrar, sqsBatch } from '../../../support/registrar-fixture';
 import {
   cloudTrailEvent,
@@ -26,38 +15,24 @@ import {
   type LbWorld,
   type Obj,
 } from '../../../support/lb-scenario';
+import { freshZone, runService, useRoute53Guard, ZONE, type ZoneWorld } from '../../../support/world';
 
-const ZONE = 'svc.internal';
 const DEMO = 'arn:aws:ecs:us-east-1:123456789012:cluster/demo';
 const WEB_ARN = 'arn:aws:ecs:us-east-1:123456789012:service/demo/web';
 
-let guard: Route53Guard;
-beforeAll(async () => {
-  guard = await startRoute53Guard({ upstream: motoUrl() });
-  process.env.AWS_ENDPOINT_URL_ROUTE_53 = guard.url;
-  resetClients();
-});
-afterAll(async () => {
-  await guard.close();
-  process.env.AWS_ENDPOINT_URL_ROUTE_53 = motoUrl();
-  resetClients();
-});
+const guard = useRoute53Guard();
 
-interface World {
-  zoneId: string;
-  vpc: ScenarioVpc;
+interface World extends ZoneWorld {
   lbs: LbWorld;
   registrar: LbRegistrarFixture;
 }
 
 async function world(env: Record<string, string> = {}): Promise<World> {
-  await resetMoto();
-  const vpc = await createVpc();
-  const zoneId = await createHostedZone(ZONE, vpc.vpcId);
-  const lbs = await createLoadBalancers(vpc);
-  const registrar = await createLbRegistrarFixture({ hostedZoneId: zoneId, zoneName: ZONE, ...env });
-  guard.resetCalls();
-  return { zoneId, vpc, lbs, registrar };
+  const w = await freshZone();
+  const lbs = await createLoadBalancers(w.vpc);
+  const registrar = await createLbRegistrarFixture({ hostedZoneId: w.zoneId, zoneName: ZONE, ...env });
+  guard().resetCalls();
+  return { ...w, lbs, registrar };
 }
 
 const context = (remainingMs = 30_000) =>
@@ -78,7 +53,7 @@ const context = (remainingMs = 30_000) =>
 
 const send = (w: World, event: Obj, remainingMs?: number): Promise<LbEventResult> =>
   w.registrar.handler(event, context(remainingMs));
-const changes = () => guard.count('ChangeResourceRecordSets');
+const changes = () => guard().count('ChangeResourceRecordSets');
 const fixture = (w: World, file: string) => cloudTrailEvent(file, w.lbs);
 const zone = (w: World) => listRecords(w.zoneId);
 const dot = (name: string) => `${name.toLowerCase()}.`;
@@ -142,7 +117,7 @@ describe('LB registrar against moto: each events/cloudtrail fixture', () => {
     const warnings = logged(lines, 'WARN', /API call failed/);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ errorCode: 'InvalidParameterException', serviceName: 'admin' });
-    expect(guard.calls).toHaveLength(0);
+    expect(guard().calls).toHaveLength(0);
     expect(await w.registrar.store.get(DEMO, 'admin')).toBeUndefined();
   });
 
@@ -211,7 +186,7 @@ describe('LB_RECORD_TYPE=ALIAS', () => {
       },
     ]);
     // the same record again finds it in sync (the alias is read back and compared): no change
-    guard.resetCalls();
+    guard().resetCalls();
     const again = withDetail(fixture(w, 'create-service-alb.json'), { eventID: 'again' });
     expect(await send(w, again)).toMatchObject({ outcome: 'applied', changes: [] });
     expect(changes()).toBe(0);
@@ -321,7 +296,7 @@ describe('edge cases of load balancers', () => {
     );
     expect(result).toEqual({ outcome: 'ignored', reason: 'service name is not a DNS label' });
     expect(logged(lines, 'ERROR', /not a valid DNS label/)).toHaveLength(1);
-    expect(guard.calls).toHaveLength(0);
+    expect(guard().calls).toHaveLength(0);
   });
 
   it('a service name with capitals: the record name is lower case', async () => {
@@ -333,7 +308,7 @@ describe('edge cases of load balancers', () => {
   it('a cluster outside ClusterArns: ignored', async () => {
     const w = await world({ CLUSTER_ARNS: 'arn:aws:ecs:us-east-1:123456789012:cluster/other' });
     expect(await send(w, fixture(w, 'create-service-alb.json'))).toEqual({ outcome: 'ignored', reason: 'cluster not in scope' });
-    expect(guard.calls).toHaveLength(0);
+    expect(guard().calls).toHaveLength(0);
   });
 
   it('ClusterArns given as names or ARNs both match', async () => {
@@ -359,7 +334,7 @@ describe('exactly once and in order', () => {
     const again = await send(w, { ...event, id: 'another-delivery' });
     expect(again).toEqual(first);
     expect(changes()).toBe(1);
-    expect(guard.count('ListResourceRecordSets')).toBe(2); // the first delivery's reads only
+    expect(guard().count('ListResourceRecordSets')).toBe(2); // the first delivery's reads only
   });
 
   it('concurrent duplicates: one is processed, the other is refused while in progress or answered from the record', async () => {
@@ -425,10 +400,10 @@ describe('exactly once and in order', () => {
 
   it('a throttled Route 53 throws (Lambda retries, then the on-failure destination); the retry applies it', async () => {
     const w = await world();
-    guard.injectFault({ operation: 'ChangeResourceRecordSets', code: 'Throttling', times: 1000 });
+    guard().injectFault({ operation: 'ChangeResourceRecordSets', code: 'Throttling', times: 1000 });
     const event = fixture(w, 'create-service-alb.json');
     await expect(send(w, event, 2_000)).rejects.toThrow(/retried/);
-    guard.clearFaults();
+    guard().clearFaults();
     expect(await zone(w)).toEqual([]);
     // Lambda's retry of the same event: the failed attempt left no idempotency record and the state replays
     expect(await send(w, event)).toMatchObject({ outcome: 'replayed' });
@@ -454,13 +429,7 @@ describe('naming rule with the task registrar: first come, first served, both wa
   async function webTask(w: World) {
     await pinEcsTasksRunning();
     const cluster = await createCluster('demo');
-    const taskDefinition = await registerTaskDefinition({
-      family: 'web',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      containers: [{ name: 'app', portMappings: [{ containerPort: 8080 }], environment: [{ name: 'SERVICE_8080_NAME', value: 'web' }] }],
-    });
-    const [task] = await runAwsvpcTasks({ cluster: cluster.clusterArn, taskDefinition, count: 1, group: 'service:web', vpc: w.vpc });
+    const { tasks: [task] } = await runService({ vpc: w.vpc, clusterArn: cluster.clusterArn }, 'web', 1);
     return taskStateChangeEvent(task, { version: 2, lastStatus: 'RUNNING', desiredStatus: 'RUNNING' });
   }
 
@@ -472,7 +441,7 @@ describe('naming rule with the task registrar: first come, first served, both wa
     resetClients();
     const before = await zone(w);
     expect(before.map((r) => `${r.type} ${r.name}`)).toEqual(expect.arrayContaining(['SRV web.svc.internal.', 'TXT web.svc.internal.']));
-    guard.resetCalls();
+    guard().resetCalls();
 
     const { result, lines } = await captureLogs(() => send(w, fixture(w, 'create-service-alb.json')));
     expect(result).toMatchObject({ outcome: 'conflict', reason: expect.stringContaining('web.svc.internal.') });
@@ -491,7 +460,7 @@ describe('naming rule with the task registrar: first come, first served, both wa
     const before = await zone(w);
     const tasks = await createRegistrar({ hostedZoneId: w.zoneId, zoneName: ZONE });
     const running = await webTask(w);
-    guard.resetCalls();
+    guard().resetCalls();
     const { result, lines } = await captureLogs(() => tasks.handler(sqsBatch([running])));
     expect(result.batchItemFailures).toEqual([]);
     expect(logged(lines, 'ERROR', /owned by someone else/)).toHaveLength(1);
@@ -528,7 +497,7 @@ describe('naming rule with the task registrar: first come, first served, both wa
       ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'web.svc.internal', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'legacy.example.com' }] } }] },
     }));
     client.destroy();
-    guard.resetCalls();
+    guard().resetCalls();
     expect(await send(w, fixture(w, 'create-service-alb.json'))).toMatchObject({ outcome: 'conflict' });
     expect(changes()).toBe(0);
     expect(await zone(w)).toEqual([{ name: 'web.svc.internal.', type: 'CNAME', ttl: 300, values: ['legacy.example.com'] }]);

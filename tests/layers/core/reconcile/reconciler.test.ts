@@ -4,65 +4,30 @@ import { ChangeResourceRecordSetsCommand, Route53Client, type Change } from '@aw
 import { DeleteClusterCommand, ECSClient, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import {
   listAllRecordSets,
-  resetClients,
-  Route53Backend,
+  route53BackendFor,
   runReconcile,
   type ReconcileReport,
   type ReconcilerDeps,
 } from '@ecs-sd/core';
-import { motoUrl, pinEcsTasksRunning, resetMoto } from '../../../support/moto';
-import { startRoute53Guard, type Route53Guard } from '../../../support/route53-guard';
-import {
-  createCluster,
-  createHostedZone,
-  createVpc,
-  listRecords,
-  registerTaskDefinition,
-  runAwsvpcTasks,
-  taskStateChangeEvent,
-  type ScenarioVpc,
-} from '../../../support/ecs-scenario';
+import { createCluster, listRecords, taskStateChangeEvent } from '../../../support/ecs-scenario';
 import { captureLogs, createRegistrar, sqsBatch, type RegistrarFixture } from '../../../support/registrar-fixture';
+import { freshWorld, ipOf, runService, taskId, useRoute53Guard, ZONE, type EcsWorld } from '../../../support/world';
 
-const ZONE = 'svc.internal';
 const OWNER = '"heritage=ecs-service-discovery,owner=test-stack"';
 
-let guard: Route53Guard;
-beforeAll(async () => {
-  guard = await startRoute53Guard({ upstream: motoUrl() });
-  process.env.AWS_ENDPOINT_URL_ROUTE_53 = guard.url;
-  resetClients();
-});
-afterAll(async () => {
-  await guard.close();
-});
+const guard = useRoute53Guard();
 
-interface World {
-  zoneId: string;
-  clusterArn: string;
-  vpc: ScenarioVpc;
+interface World extends EcsWorld {
   registrar: RegistrarFixture;
   deps: ReconcilerDeps;
   reconcile(): Promise<ReconcileReport>;
 }
 
 async function world(env: Record<string, string> = {}): Promise<World> {
-  await resetMoto();
-  await pinEcsTasksRunning();
-  guard.resetCalls();
-  const vpc = await createVpc();
-  const zoneId = await createHostedZone(ZONE, vpc.vpcId);
-  const cluster = await createCluster('demo');
-  const registrar = await createRegistrar({ hostedZoneId: zoneId, zoneName: ZONE, ...env });
+  const w = await freshWorld({ guard: guard() });
+  const registrar = await createRegistrar({ hostedZoneId: w.zoneId, zoneName: ZONE, ...env });
   const { config, store } = registrar;
-  const backend = new Route53Backend({
-    hostedZoneId: config.hostedZoneId,
-    zoneName: config.zoneName,
-    srvNameFormat: config.srvNameFormat,
-    ttl: config.recordTtl,
-    ownerId: config.ownerId,
-    members: (name) => store.members(name),
-  });
+  const backend = route53BackendFor(config, (name) => store.members(name));
   const deps: ReconcilerDeps = {
     config,
     store,
@@ -70,9 +35,7 @@ async function world(env: Record<string, string> = {}): Promise<World> {
     listRecords: (deadline) => listAllRecordSets(config.hostedZoneId, { deadline }),
   };
   return {
-    zoneId,
-    clusterArn: cluster.clusterArn,
-    vpc,
+    ...w,
     registrar,
     deps,
     reconcile: () => runReconcile(deps, Date.now() + 30_000),
@@ -80,26 +43,8 @@ async function world(env: Record<string, string> = {}): Promise<World> {
 }
 
 async function service(w: World, name: string, count: number, options: { cluster?: string; metadata?: boolean } = {}) {
-  const taskDefinition = await registerTaskDefinition({
-    family: name,
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
-    containers: [
-      {
-        name: 'app',
-        portMappings: [{ containerPort: 8080 }],
-        environment: options.metadata === false ? {} : { SERVICE_8080_NAME: name },
-      },
-    ],
-  });
-  const tasks = await runAwsvpcTasks({
-    cluster: options.cluster ?? w.clusterArn,
-    taskDefinition,
-    count,
-    group: `service:${name}`,
-    vpc: w.vpc,
-  });
-  return tasks;
+  const container = options.metadata === false ? { environment: {} } : {};
+  return (await runService(w, name, count, { cluster: options.cluster, container })).tasks;
 }
 
 const register = async (w: World, tasks: Task[]) => {
@@ -108,8 +53,6 @@ const register = async (w: World, tasks: Task[]) => {
   );
   expect(result.batchItemFailures).toEqual([]);
 };
-const taskId = (t: Task) => t.taskArn!.split('/').pop()!;
-const ipOf = (t: Task) => t.attachments?.[0]?.details?.find((d) => d.name === 'privateIPv4Address')?.value as string;
 const find = (records: Awaited<ReturnType<typeof listRecords>>, name: string, type: string) =>
   records.find((r) => r.name === name && r.type === type);
 

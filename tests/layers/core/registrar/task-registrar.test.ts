@@ -1,10 +1,7 @@
 // End to end: the real registrar, real SDK clients, moto (ECS, EC2, DynamoDB, Route 53) behind the Route 53 guard.
-import { resetMoto, pinEcsTasksRunning, motoUrl } from '../../../support/moto';
-import { startRoute53Guard } from '../../../support/route53-guard';
+import { motoUrl } from '../../../support/moto';
 import {
   createCluster,
-  createHostedZone,
-  createVpc,
   describeTasks,
   listRecords,
   registerEc2ContainerInstance,
@@ -12,50 +9,26 @@ import {
   runAwsvpcTasks,
   runBridgeTasks,
   taskStateChangeEvent,
+  type ContainerSpec,
 } from '../../../support/ecs-scenario';
 import { captureLogs, createRegistrar, deliverUntilDone, lambdaContext, sqsBatch, type RegistrarFixture } from '../../../support/registrar-fixture';
-import { resetClients } from '@ecs-sd/core';
+import { freshWorld, ipOf, runService, taskId, useRoute53Guard, ZONE, type EcsWorld } from '../../../support/world';
 import type { Task } from '@aws-sdk/client-ecs';
 
-const ZONE = 'svc.internal';
-type Guard = Awaited<ReturnType<typeof startRoute53Guard>>;
+const guard = useRoute53Guard();
 
-let guard: Guard;
-beforeAll(async () => {
-  guard = await startRoute53Guard({ upstream: motoUrl() });
-  process.env.AWS_ENDPOINT_URL_ROUTE_53 = guard.url;
-  resetClients();
-});
-afterAll(async () => {
-  await guard.close();
-});
-
-interface World {
-  zoneId: string;
-  clusterArn: string;
-  vpc: Awaited<ReturnType<typeof createVpc>>;
+interface World extends EcsWorld {
   registrar: RegistrarFixture;
 }
 
 async function world(env: Record<string, string> = {}): Promise<World> {
-  await resetMoto();
-  await pinEcsTasksRunning();
-  guard.resetCalls();
-  const vpc = await createVpc();
-  const zoneId = await createHostedZone(ZONE, vpc.vpcId);
-  const cluster = await createCluster('demo');
-  const registrar = await createRegistrar({ hostedZoneId: zoneId, zoneName: ZONE, ...env });
-  return { zoneId, clusterArn: cluster.clusterArn, vpc, registrar };
+  const w = await freshWorld({ guard: guard() });
+  const registrar = await createRegistrar({ hostedZoneId: w.zoneId, zoneName: ZONE, ...env });
+  return { ...w, registrar };
 }
 
-async function webTasks(w: World, count: number, family = 'web', env = [{ name: 'SERVICE_8080_NAME', value: 'web' }]) {
-  const taskDefinition = await registerTaskDefinition({
-    family,
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
-    containers: [{ name: 'app', portMappings: [{ containerPort: 8080 }], environment: env }],
-  });
-  return runAwsvpcTasks({ cluster: w.clusterArn, taskDefinition, count, group: `service:${family}`, vpc: w.vpc });
+async function webTasks(w: World, count: number, family = 'web', env: ContainerSpec['environment'] = [{ name: 'SERVICE_8080_NAME', value: 'web' }]) {
+  return (await runService(w, family, count, { container: { environment: env } })).tasks;
 }
 
 const running = (task: Task, version = 2) =>
@@ -64,9 +37,6 @@ const stopping = (task: Task, version = 3) =>
   taskStateChangeEvent(task, { version, lastStatus: 'RUNNING', desiredStatus: 'STOPPED' });
 const stopped = (task: Task, version = 5) =>
   taskStateChangeEvent(task, { version, lastStatus: 'STOPPED', desiredStatus: 'STOPPED' });
-const taskId = (task: Task) => task.taskArn!.split('/').pop()!;
-const ipOf = (task: Task) =>
-  task.attachments?.[0]?.details?.find((d) => d.name === 'privateIPv4Address')?.value as string;
 
 async function zone(w: World) {
   return listRecords(w.zoneId);
@@ -171,18 +141,11 @@ describe('task registrar against moto', () => {
 
   it('waits for containers with a health check to be HEALTHY before registering', async () => {
     const w = await world();
-    const taskDefinition = await registerTaskDefinition({
-      family: 'checked',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      containers: [{
-        name: 'app',
-        portMappings: [{ containerPort: 8080 }],
-        environment: [{ name: 'SERVICE_8080_NAME', value: 'checked' }],
+    const { tasks: [task] } = await runService(w, 'checked', 1, {
+      container: {
         healthCheck: { command: ['CMD-SHELL', 'curl -f http://localhost:8080/health'], interval: 10, timeout: 2, retries: 3, startPeriod: 30 },
-      }],
+      },
     });
-    const [task] = await runAwsvpcTasks({ cluster: w.clusterArn, taskDefinition, count: 1, group: 'service:checked', vpc: w.vpc });
     const unknown = taskStateChangeEvent(task, { version: 2, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', containerHealth: 'UNKNOWN' });
     expect((await w.registrar.handler(sqsBatch([unknown]))).batchItemFailures).toEqual([]);
     expect(await zone(w)).toEqual([]);
@@ -205,10 +168,10 @@ describe('task registrar against moto', () => {
   it('registers 50 task starts of one service with a single ChangeResourceRecordSets call', async () => {
     const w = await world();
     const tasks = await webTasks(w, 50);
-    guard.resetCalls();
+    guard().resetCalls();
     const result = await w.registrar.handler(sqsBatch(tasks.map((t) => running(t))));
     expect(result.batchItemFailures).toEqual([]);
-    expect(guard.count('ChangeResourceRecordSets')).toBe(1);
+    expect(guard().count('ChangeResourceRecordSets')).toBe(1);
     const records = await zone(w);
     expect(find(records, `web.${ZONE}.`, 'SRV')?.values).toHaveLength(50);
     expect(find(records, `web.${ZONE}.`, 'A')?.values).toHaveLength(50);
@@ -219,19 +182,19 @@ describe('task registrar against moto', () => {
     const w = await world();
     const tasks = await webTasks(w, 3);
     expect((await w.registrar.handler(sqsBatch([running(tasks[0])]))).batchItemFailures).toEqual([]);
-    guard.resetCalls();
+    guard().resetCalls();
     expect((await w.registrar.handler(sqsBatch([running(tasks[1]), running(tasks[2])]))).batchItemFailures).toEqual([]);
-    expect(guard.count('ListResourceRecordSets')).toBe(0);
-    expect(guard.count('ChangeResourceRecordSets')).toBe(1);
+    expect(guard().count('ListResourceRecordSets')).toBe(0);
+    expect(guard().count('ChangeResourceRecordSets')).toBe(1);
     // Another container changes the name behind our back: our remembered sets are stale, the compare fails, we
     // re-read and still converge.
     const other = await createRegistrar({ hostedZoneId: w.zoneId, zoneName: ZONE }, {
       tables: { stateTableName: w.registrar.config.stateTableName, idempotencyTableName: w.registrar.config.idempotencyTableName! },
     });
     expect((await other.handler(sqsBatch([stopping(tasks[0])]))).batchItemFailures).toEqual([]);
-    guard.resetCalls();
+    guard().resetCalls();
     expect((await w.registrar.handler(sqsBatch([stopping(tasks[1])]))).batchItemFailures).toEqual([]);
-    expect(guard.calls.filter((c) => c.operation === 'ChangeResourceRecordSets').map((c) => c.status)).toEqual([400, 200]);
+    expect(guard().calls.filter((c) => c.operation === 'ChangeResourceRecordSets').map((c) => c.status)).toEqual([400, 200]);
     expect(find(await zone(w), `web.${ZONE}.`, 'SRV')?.values).toEqual([`1 1 8080 ${taskId(tasks[2])}.web.${ZONE}.`]);
   });
 
@@ -314,25 +277,25 @@ describe('task registrar against moto', () => {
     const [task] = await webTasks(w, 1);
     const event = running(task);
     await w.registrar.handler(sqsBatch([event]));
-    guard.resetCalls();
+    guard().resetCalls();
     expect((await w.registrar.handler(sqsBatch([event]))).batchItemFailures).toEqual([]);
-    expect(guard.calls).toHaveLength(0);
+    expect(guard().calls).toHaveLength(0);
   });
 
   it('retries throttling and PriorRequestNotComplete, and reports persistent failures as batch item failures', async () => {
     const w = await world();
     const tasks = await webTasks(w, 2);
-    guard.injectFault({ operation: 'ChangeResourceRecordSets', code: 'PriorRequestNotComplete', times: 2 });
-    guard.injectFault({ operation: 'ListResourceRecordSets', code: 'Throttling', times: 1 });
+    guard().injectFault({ operation: 'ChangeResourceRecordSets', code: 'PriorRequestNotComplete', times: 2 });
+    guard().injectFault({ operation: 'ListResourceRecordSets', code: 'Throttling', times: 1 });
     expect((await w.registrar.handler(sqsBatch([running(tasks[0])]))).batchItemFailures).toEqual([]);
     expect(find(await zone(w), `web.${ZONE}.`, 'SRV')?.values).toHaveLength(1);
 
-    guard.injectFault({ operation: 'ChangeResourceRecordSets', code: 'Throttling', times: 1000 });
+    guard().injectFault({ operation: 'ChangeResourceRecordSets', code: 'Throttling', times: 1000 });
     const batch = sqsBatch([running(tasks[1])]);
     const context = lambdaContext(3000);
     const failed = await w.registrar.handler(batch, context);
     expect(failed.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0].messageId }]);
-    guard.clearFaults();
+    guard().clearFaults();
     // Redelivery of the same message succeeds: the idempotency record was released and the version replays.
     expect((await w.registrar.handler(batch)).batchItemFailures).toEqual([]);
     expect(find(await zone(w), `web.${ZONE}.`, 'SRV')?.values).toHaveLength(2);
@@ -350,7 +313,7 @@ describe('task registrar against moto', () => {
       { Action: 'CREATE', ResourceRecordSet: { Name: `db.${ZONE}`, Type: 'A', TTL: 300, ResourceRecords: [{ Value: '192.0.2.10' }] } },
       { Action: 'CREATE', ResourceRecordSet: { Name: `${taskId(cache)}.cache.${ZONE}`, Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'elsewhere.example.com' }] } },
     ] } }));
-    guard.resetCalls();
+    guard().resetCalls();
     const { result, lines } = await captureLogs(() => w.registrar.handler(sqsBatch([running(web), running(db), running(cache)])));
     if (result.batchItemFailures.length) console.log(JSON.stringify(lines, null, 1));
     expect(result.batchItemFailures).toEqual([]);
@@ -366,7 +329,7 @@ describe('task registrar against moto', () => {
   });
 
   it('recognises compare failures in the bare <InvalidChangeBatch> form the JS SDK cannot name', async () => {
-    guard.invalidChangeBatchForm = 'InvalidChangeBatch';
+    guard().invalidChangeBatchForm = 'InvalidChangeBatch';
     try {
       const w = await world();
       const tasks = await webTasks(w, 4);
@@ -382,10 +345,10 @@ describe('task registrar against moto', () => {
         },
       });
       expect((await late.handler(sqsBatch([running(tasks[2]), running(tasks[3])]))).batchItemFailures).toEqual([]);
-      expect(guard.calls.some((c) => c.operation === 'ChangeResourceRecordSets' && c.status === 400)).toBe(true);
+      expect(guard().calls.some((c) => c.operation === 'ChangeResourceRecordSets' && c.status === 400)).toBe(true);
       expect(find(await zone(w), `web.${ZONE}.`, 'SRV')?.values).toHaveLength(4);
     } finally {
-      guard.invalidChangeBatchForm = 'ErrorResponse';
+      guard().invalidChangeBatchForm = 'ErrorResponse';
     }
   });
 });

@@ -19,7 +19,8 @@ export interface Cost {
 export function changeCost(change: Change): Cost {
   const weight = change.action === 'UPSERT' ? 2 : 1; // UPSERT counts twice toward both limits
   const chars = change.set.values.reduce((n, v) => n + v.length, 0);
-  return { records: change.set.values.length * weight, chars: chars * weight };
+  const records = change.set.alias ? 1 : change.set.values.length; // an alias set counts as one record
+  return { records: records * weight, chars: chars * weight };
 }
 
 export function unitCost(changes: Change[]): Cost {
