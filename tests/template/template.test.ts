@@ -159,6 +159,10 @@ describe('IAM', () => {
     // LB registrar: Elastic Load Balancing (v1 and v2) Describe* actions list no resource type either.
     'elasticloadbalancing:DescribeTargetGroups',
     'elasticloadbalancing:DescribeLoadBalancers',
+    // Reconciler: ecs:ListTasks lists container-instance as its resource type, but that applies only to a
+    // ListTasks filtered by containerInstance; listing a cluster's tasks is authorised against "*" (scoped by the
+    // ecs:cluster condition), as the Amazon ECS developer guide's "list tasks for a specified cluster" example shows.
+    'ecs:ListTasks',
   ]);
   const zoneArn = {
     'Fn::Sub': [

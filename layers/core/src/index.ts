@@ -35,6 +35,7 @@ export * from './lb/registrar';
 export * from './ecs/tasks';
 export * from './ecs/snapshot';
 export * from './state/health-records';
+export * from './state/run-lease';
 export * from './state/state-scan';
 export * from './health/config';
 export * from './health/probe';

@@ -3,6 +3,7 @@
 //
 // Registration changes use the same path as the registrar: TaskStateStore.replace (optimistic, moves membership
 // items) and then DirectoryBackend.sync for the names involved. There is no Route 53 logic here.
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import pLimit from 'p-limit';
@@ -13,6 +14,8 @@ import type { DirectoryBackend, SyncRequest } from '../backends/backend';
 import { syncRequestsFor } from '../registrar/task-transition';
 import { StaleStateError, type TaskState, type TaskStateStore } from '../state/task-state';
 import { putHealthRecords, type HealthRecord } from '../state/health-records';
+import { runExclusively, skippedRun, type SkippedRun } from '../state/run-lease';
+import { withRetries } from '../util/retry';
 import { scanHealthTargets } from '../state/state-scan';
 import { describeTasks, stopTask } from '../ecs/tasks';
 import { snapshotEvent } from '../ecs/snapshot';
@@ -51,6 +54,8 @@ export interface HealthCheckerDeps {
   safetyMarginMs?: number;
   /** ms reserved after probing for writes, syncs and stops (capped at 40% of the run) */
   applyReserveMs?: number;
+  /** the run lease the handler holds while it runs (state/run-lease.ts); default "health-checker" */
+  leaseName?: string;
   log?: Logger;
 }
 
@@ -70,7 +75,26 @@ export interface HealthRunReport {
   held: { taskArn: string; rule: string }[];
   recordsWritten: number;
   syncFailures: { serviceName: string; reason: string }[];
+  /** set when the handler did nothing because another run held the run lease */
+  notRun?: SkippedRun;
 }
+
+const emptyReport = (): HealthRunReport => ({
+  tasks: 0,
+  probes: 0,
+  failedProbes: 0,
+  deferred: 0,
+  skipped: {},
+  panic: false,
+  failedPercent: 0,
+  deregistered: [],
+  reregistered: [],
+  promoted: [],
+  stopped: [],
+  held: [],
+  recordsWritten: 0,
+  syncFailures: [],
+});
 
 const probeKey = (p: PlannedProbe) => `${p.ip}|${p.port}|${p.check.kind === 'http' ? p.check.path : 'tcp'}|${p.timeoutMs}`;
 
@@ -159,22 +183,7 @@ export async function runHealthCheck(deps: HealthCheckerDeps, deadline: number):
   // `now` is the time the rules see (grace periods, intervals); deadlines are always wall-clock.
   const runStartedAt = clock();
   const policy: HealthPolicy = { ...settings };
-  const report: HealthRunReport = {
-    tasks: 0,
-    probes: 0,
-    failedProbes: 0,
-    deferred: 0,
-    skipped: {},
-    panic: false,
-    failedPercent: 0,
-    deregistered: [],
-    reregistered: [],
-    promoted: [],
-    stopped: [],
-    held: [],
-    recordsWritten: 0,
-    syncFailures: [],
-  };
+  const report = emptyReport();
 
   // 1. Targets: registered and pending tasks of clusters in scope, with their health records.
   const snapshot = await scanHealthTargets(config.stateTableName);
@@ -221,15 +230,28 @@ export async function runHealthCheck(deps: HealthCheckerDeps, deadline: number):
     targets.map((t) => [t.state.taskArn, inGrace(t.state, t.health, policy, now)] as const),
   );
   const counted = [...results].filter(([probe]) => !graceActive.get(probe.taskArn)).map(([, r]) => r);
-  const panic = evaluatePanic(counted, policy.panicThreshold);
+  const panic = evaluatePanic(counted, policy);
   report.panic = panic.panic;
   report.failedPercent = Math.round(panic.failedPercent * 10) / 10;
+  if (panic.tooFewProbes) {
+    log.warn('Most probes failed, but too few were counted for panic mode; the rules apply as usual', {
+      failed: panic.failed,
+      probed: panic.total,
+      panicMinProbes: policy.panicMinProbes,
+    });
+  }
   if (panic.panic) {
     countMetric('HealthCheckPanic');
     log.critical(
       'HEALTH CHECK PANIC: too many probes failed at once; assuming the checker is cut off (security group, route) ' +
         'and changing nothing this run',
-      { failed: panic.failed, probed: panic.total, failedPercent: report.failedPercent, panicThreshold: policy.panicThreshold },
+      {
+        failed: panic.failed,
+        probed: panic.total,
+        failedPercent: report.failedPercent,
+        panicThreshold: policy.panicThreshold,
+        panicMinProbes: policy.panicMinProbes,
+      },
     );
   }
 
@@ -277,28 +299,38 @@ export async function runHealthCheck(deps: HealthCheckerDeps, deadline: number):
     targets.map((t) =>
       limit(async () => {
         if (!isRunningInEcs(t.ecs)) return;
+        const ecs = t.ecs;
         const healthNow = nextHealth.get(t.state.taskArn);
-        let state: TaskState | undefined = t.state;
-        for (let attempt = 1; state && attempt <= 3; attempt++) {
-          const action = registrationAction(state, t.ecs, healthNow);
-          if (!action || (panic.panic && action !== 'promote')) return;
-          const proposed = action === 'deregister' ? deregisteredState(state, new Date(now)) : promotedState(state, new Date(now));
-          try {
-            const written = await store.replace(state, proposed);
-            finalState.set(state.taskArn, written);
-            const taskRequests = syncRequestsFor(state, written);
-            requests.push(...taskRequests);
-            acted.push({
-              taskArn: state.taskArn,
-              action,
-              names: taskRequests.map((r) => r.serviceName),
-              wasUnhealthy: t.health?.verdict === 'unhealthy',
-            });
-            return;
-          } catch (error) {
-            if (!(error instanceof StaleStateError)) throw error;
-            state = await store.get(t.state.taskArn); // the registrar wrote meanwhile: judge its state instead
-          }
+        try {
+          // Compare-and-swap on the task state; when the registrar wrote meanwhile, judge its state instead (util/retry).
+          const change = await withRetries(
+            async (attempt) => {
+              const state = attempt === 1 ? t.state : await store.get(t.state.taskArn);
+              if (!state) return undefined;
+              const action = registrationAction(state, ecs, healthNow);
+              if (!action || (panic.panic && action !== 'promote')) return undefined;
+              const proposed = action === 'deregister' ? deregisteredState(state, new Date(now)) : promotedState(state, new Date(now));
+              return { state, action, written: await store.replace(state, proposed) };
+            },
+            { isRetryable: (error) => error instanceof StaleStateError, maxAttempts: 3, baseDelayMs: 20, deadline },
+          );
+          if (!change) return;
+          const { state, action, written } = change;
+          finalState.set(state.taskArn, written);
+          const taskRequests = syncRequestsFor(state, written);
+          requests.push(...taskRequests);
+          acted.push({
+            taskArn: state.taskArn,
+            action,
+            names: taskRequests.map((r) => r.serviceName),
+            wasUnhealthy: t.health?.verdict === 'unhealthy',
+          });
+        } catch (error) {
+          if (!(error instanceof StaleStateError)) throw error;
+          log.warn('Task state kept changing under the health checker; its registration is judged again next run', {
+            taskArn: t.state.taskArn,
+            serviceName: t.state.serviceName,
+          });
         }
       }),
     ),
@@ -405,13 +437,25 @@ export async function runHealthCheck(deps: HealthCheckerDeps, deadline: number):
   return report;
 }
 
-/** The scheduled handler: one run bounded by the Lambda's remaining time. */
+/** The scheduled handler: one run at a time (run lease), bounded by the Lambda's remaining time. */
 export function createHealthChecker(deps: HealthCheckerDeps) {
   return async function handler(_event: unknown, context?: Context): Promise<HealthRunReport> {
+    const startedAt = Date.now();
     const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
-    const deadline = Date.now() + Math.max(1000, remaining - (deps.safetyMarginMs ?? 3000));
+    const deadline = startedAt + Math.max(1000, remaining - (deps.safetyMarginMs ?? 3000));
     try {
-      return await runHealthCheck(deps, deadline);
+      // One run at a time: the lease lasts as long as this invocation can (state/run-lease.ts).
+      const run = await runExclusively(
+        {
+          tableName: deps.config.stateTableName,
+          name: deps.leaseName ?? 'health-checker',
+          owner: context?.awsRequestId || randomUUID(),
+          leaseUntil: startedAt + Math.max(remaining, 1000),
+          log: deps.log ?? rootLogger,
+        },
+        () => runHealthCheck(deps, deadline),
+      );
+      return run.ran ? run.result : { ...emptyReport(), notRun: skippedRun(run.holder) };
     } finally {
       metrics.publishStoredMetrics();
     }

@@ -42,6 +42,7 @@ const HealthSchema = z.object({
   STOP_UNHEALTHY_TASKS: bool,
   MAX_STOP_PERCENT: z.coerce.number().min(0).max(100).default(50),
   PANIC_THRESHOLD: z.coerce.number().min(0).max(100).default(50),
+  PANIC_MIN_PROBES: z.coerce.number().int().min(1).max(100000).default(5),
   HEALTH_CHECK_PATH: z
     .string()
     .optional()
@@ -71,6 +72,8 @@ export interface HealthConfig {
   maxStopPercent: number;
   /** percent of probes (of tasks past their grace period) that may fail before the run changes nothing */
   panicThreshold: number;
+  /** panic applies only when at least this many probes (of tasks past their grace period) were counted */
+  panicMinProbes: number;
   /** HTTP path probed on endpoints without SERVICE_<port>_CHECK_*; empty = probe only those with a check */
   defaultPath: string;
   defaultTimeoutMs: number;
@@ -93,6 +96,7 @@ export function loadHealthConfig(env: NodeJS.ProcessEnv = process.env): HealthCo
     stopUnhealthyTasks: e.STOP_UNHEALTHY_TASKS ?? true,
     maxStopPercent: e.MAX_STOP_PERCENT,
     panicThreshold: e.PANIC_THRESHOLD,
+    panicMinProbes: e.PANIC_MIN_PROBES,
     defaultPath: e.HEALTH_CHECK_PATH,
     defaultTimeoutMs: Math.round(e.HEALTH_CHECK_TIMEOUT_SECONDS * 1000),
     concurrency: e.PROBE_CONCURRENCY,

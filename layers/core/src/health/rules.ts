@@ -6,7 +6,8 @@
 //   grace        failures do not count until max(GracePeriodSeconds, the task definition's healthCheck
 //                startPeriod) has passed since the task started.
 //   panic        when more than PanicThreshold % of the probes of tasks past their grace fail in one run, the
-//                checker assumes it is cut off (security group, route, NACL) and discards the run's results.
+//                checker assumes it is cut off (security group, route, NACL) and discards the run's results -
+//                but only when at least PanicMinProbes probes were counted: 1 failing probe of 1 is no evidence.
 //   promotion    a PENDING_HEALTH task registers once ECS reports every awaited container HEALTHY and the checker
 //                does not hold it out as unhealthy.
 //   stop brakes  only tasks of an ECS service (it replaces them) are stopped, at most MaxStopPercent % of the
@@ -22,6 +23,8 @@ export interface HealthPolicy {
   gracePeriodSeconds: number;
   maxStopPercent: number;
   panicThreshold: number;
+  /** fewer counted probes than this never trigger panic */
+  panicMinProbes: number;
   recordTtlSeconds: number;
 }
 
@@ -125,14 +128,25 @@ export interface PanicVerdict {
   failed: number;
   total: number;
   failedPercent: number;
+  /** more than the threshold failed, but fewer than the minimum number of probes were counted */
+  tooFewProbes: boolean;
 }
 
-/** Counts only probes of tasks past their grace period: a large deployment's starting tasks cannot trigger it. */
-export function evaluatePanic(probes: { ok: boolean }[], panicThreshold: number): PanicVerdict {
+/**
+ * Give it only probes of tasks past their grace period: a large deployment's starting tasks cannot trigger it.
+ * Panic needs more than `panicThreshold` % failing among at least `panicMinProbes` probes (a tiny sample - one
+ * task, one failing probe - says nothing about the network).
+ */
+export function evaluatePanic(
+  probes: { ok: boolean }[],
+  policy: Pick<HealthPolicy, 'panicThreshold' | 'panicMinProbes'>,
+): PanicVerdict {
   const total = probes.length;
   const failed = probes.filter((p) => !p.ok).length;
   const failedPercent = total === 0 ? 0 : (failed * 100) / total;
-  return { panic: total > 0 && failedPercent > panicThreshold, failed, total, failedPercent };
+  const overThreshold = total > 0 && failedPercent > policy.panicThreshold;
+  const enough = total >= Math.max(1, policy.panicMinProbes);
+  return { panic: overThreshold && enough, failed, total, failedPercent, tooFewProbes: overThreshold && !enough };
 }
 
 export type RegistrationAction = 'deregister' | 'promote' | undefined;

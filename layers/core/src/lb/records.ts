@@ -6,6 +6,11 @@
 // was stored meanwhile and its writer may have planned against the zone as it was before our write, so we go
 // round again. The last state written therefore always ends up in the zone, and a rejected compare-and-swap
 // (someone changed the names since we read them) is re-read and re-planned.
+//
+// The rounds are a convergence loop, not a retry loop: a round never sleeps and never retries a failed call.
+// Throttling and 5xx are retried inside backends/route53/api (util/retry, the one retry loop); a round ends on
+// anything but a lost compare-and-swap or a moved state revision. Route53Backend.sync has the same shape but no
+// state revision to re-check, so the two loops are kept apart.
 import type { Config } from '../config';
 import { recordSetsAt } from '../backends/route53/api';
 import { applyUnits } from '../backends/route53/writer';

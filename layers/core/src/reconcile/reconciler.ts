@@ -9,6 +9,7 @@
 // Order matters for safety: the state table is read before ECS is listed, so a task that starts meanwhile is never
 // mistaken for a stopped one; a task missing from ListTasks is confirmed with DescribeTasks before it is stopped;
 // and the zone is compared last, only to nominate names, since every sync re-reads records and members itself.
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Task } from '@aws-sdk/client-ecs';
 import type { Context } from 'aws-lambda';
@@ -21,6 +22,7 @@ import { TaskProcessor } from '../registrar/task-processor';
 import { hostAddresses } from '../resolve/host-addresses';
 import type { TaskState, TaskStateStore } from '../state/task-state';
 import { scanTasksAndMembers } from '../state/state-scan';
+import { runExclusively, skippedRun, type SkippedRun } from '../state/run-lease';
 import { describeTasks, isClusterNotFound, listClusterArns, listRunningTaskArns } from '../ecs/tasks';
 import { missingTaskStopEvent, snapshotEvent } from '../ecs/snapshot';
 import { findZoneDrift, type DriftKind, type ZoneSet } from './zone-drift';
@@ -33,6 +35,8 @@ export interface ReconcilerDeps {
   listRecords: (deadline: number) => Promise<ZoneSet[]>;
   now?: () => Date;
   safetyMarginMs?: number;
+  /** the run lease the handler holds while it runs (state/run-lease.ts); default "reconciler" */
+  leaseName?: string;
   log?: Logger;
 }
 
@@ -53,9 +57,21 @@ export interface ReconcileReport {
   errors: { scope: string; error: string }[];
   /** false when the run stopped early (time) or a cluster could not be listed */
   complete: boolean;
+  /** set when the handler did nothing because another run held the run lease */
+  notRun?: SkippedRun;
 }
 
 const KINDS: DriftKind[] = ['MissedStart', 'MissedStop', 'MissingRecords', 'OrphanRecords'];
+
+const emptyReport = (): ReconcileReport => ({
+  clusters: 0,
+  runningTasks: 0,
+  repairs: [],
+  counts: { MissedStart: 0, MissedStop: 0, MissingRecords: 0, OrphanRecords: 0 },
+  unresolved: [],
+  errors: [],
+  complete: true,
+});
 
 interface ClusterView {
   cluster: string;
@@ -81,15 +97,7 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
   const log = deps.log ?? rootLogger;
   const now = deps.now ?? (() => new Date());
   const processor = new TaskProcessor({ store, tombstoneTtlSeconds: config.tombstoneTtlSeconds, now });
-  const report: ReconcileReport = {
-    clusters: 0,
-    runningTasks: 0,
-    repairs: [],
-    counts: { MissedStart: 0, MissedStop: 0, MissingRecords: 0, OrphanRecords: 0 },
-    unresolved: [],
-    errors: [],
-    complete: true,
-  };
+  const report = emptyReport();
   const outOfTime = () => Date.now() >= deadline;
 
   // 1. State first (see the header), then ECS.
@@ -279,13 +287,25 @@ function noteUnresolved(report: ReconcileReport, outcomes: Map<string, SyncOutco
   }
 }
 
-/** The scheduled handler: one run bounded by the Lambda's remaining time. */
+/** The scheduled handler: one run at a time (run lease), bounded by the Lambda's remaining time. */
 export function createReconciler(deps: ReconcilerDeps) {
   return async function handler(_event: unknown, context?: Context): Promise<ReconcileReport> {
+    const startedAt = Date.now();
     const remaining = context?.getRemainingTimeInMillis?.() ?? 300_000;
-    const deadline = Date.now() + Math.max(1000, remaining - (deps.safetyMarginMs ?? 5000));
+    const deadline = startedAt + Math.max(1000, remaining - (deps.safetyMarginMs ?? 5000));
     try {
-      return await runReconcile(deps, deadline);
+      // One run at a time: the lease lasts as long as this invocation can (state/run-lease.ts).
+      const run = await runExclusively(
+        {
+          tableName: deps.config.stateTableName,
+          name: deps.leaseName ?? 'reconciler',
+          owner: context?.awsRequestId || randomUUID(),
+          leaseUntil: startedAt + Math.max(remaining, 1000),
+          log: deps.log ?? rootLogger,
+        },
+        () => runReconcile(deps, deadline),
+      );
+      return run.ran ? run.result : { ...emptyReport(), complete: false, notRun: skippedRun(run.holder) };
     } finally {
       metrics.publishStoredMetrics();
     }

@@ -3,9 +3,10 @@
 //
 //   pk TASK#<taskArn>  sk HEALTH   verdict, consecutive failures/successes, last results, expiresAt (TTL)
 //
-// Only the health checker writes these (one run at a time: the function's reserved concurrency is 1). An item
-// is rewritten only when something in it changes, so a steady fleet costs no writes; expiresAt is refreshed
-// before it runs out, and items of stopped tasks simply expire.
+// Only the health checker writes these, and one run at a time: a run works only while it holds the run lease
+// (state/run-lease.ts), so two runs never write blindly over each other. An item is rewritten only when something
+// in it changes, so a steady fleet costs no writes; expiresAt is refreshed before it runs out, and items of stopped
+// tasks simply expire.
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { documentClient } from '../aws/clients';

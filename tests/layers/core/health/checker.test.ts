@@ -1,9 +1,26 @@
 // The health checker end to end: tasks registered in moto by the real registrar, real HTTP servers on 127.0.0.1
 // answering for them, real Route 53 writes (through the guard), StopTask in moto. Each rule has a test that fails
 // when the rule is removed.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { scanHealthTargets, type TaskState } from '@ecs-sd/core';
-import { captureLogs } from '../../../support/registrar-fixture';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  acquireRunLease,
+  createHealthChecker,
+  createProber,
+  documentClient,
+  leaseKey,
+  metrics,
+  parseStatusCodes,
+  releaseRunLease,
+  runHealthCheck,
+  scanHealthTargets,
+  StaleStateError,
+  TaskStateStore,
+  type TaskState,
+} from '@ecs-sd/core';
+import { captureLogs, lambdaContext } from '../../../support/registrar-fixture';
 import { useRoute53Guard, ZONE } from '../../../support/world';
 import { healthWorld, type HealthWorld, type WorldTask } from './health-world';
 
@@ -45,6 +62,19 @@ async function ecsTask(w: HealthWorld, t: WorldTask) {
 async function state(w: HealthWorld, t: WorldTask): Promise<TaskState> {
   return (await w.registrar.store.get(t.taskArn)) as TaskState;
 }
+
+/** Sum of an EMF metric over the captured lines (Powertools writes a list when a metric was added several times). */
+const emf = (lines: Record<string, unknown>[], metric: string) =>
+  lines
+    .filter((l) => '_aws' in l && metric in l)
+    .flatMap((l) => [l[metric]].flat())
+    .reduce((n: number, v) => n + Number(v), 0);
+
+/** The scheduled handler around the world's dependencies, invoked as EventBridge would. */
+const invoke = (w: HealthWorld) => {
+  const handler = createHealthChecker(w.deps);
+  return () => handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext(20_000));
+};
 
 describe('thresholds', () => {
   it('deregisters after UnhealthyThreshold (3) consecutive failures, not before, then stops the task with the documented reason', async () => {
@@ -203,12 +233,12 @@ describe('stop brakes', () => {
 describe('panic mode', () => {
   it('changes nothing when more than PanicThreshold of all probes fail in one run, and says so loudly', async () => {
     const w = await setup();
-    const tasks = await w.startService('web', [fail500, fail500, { kind: 'hang' }, ok]);
+    const tasks = await w.startService('web', [fail500, fail500, { kind: 'hang' }, ok, ok]);
     const before = await w.records();
     for (let i = 0; i < 4; i++) {
       const { result: report, lines } = await captureLogs(() => w.run());
       expect(report).toMatchObject({ panic: true, deregistered: [], stopped: [], recordsWritten: 0 });
-      expect(report.failedPercent).toBe(75);
+      expect(report.failedPercent).toBe(60);
       expect(lines.some((l) => l.level === 'CRITICAL' && /PANIC/.test(String(l.message)))).toBe(true);
     }
     expect(await w.records()).toEqual(before);
@@ -226,9 +256,197 @@ describe('panic mode', () => {
 
   it('exactly PanicThreshold failing is not panic (the rule is "more than")', async () => {
     const w = await setup({ STOP_UNHEALTHY_TASKS: 'false' });
-    await w.startService('web', [fail500, fail500, ok, ok]);
+    await w.startService('web', [fail500, fail500, fail500, ok, ok, ok]);
     const report = await w.run();
-    expect(report).toMatchObject({ panic: false, failedPercent: 50 });
+    expect(report).toMatchObject({ panic: false, failedPercent: 50, probes: 6 });
+  });
+
+  it('the scheduled handler emits the HealthCheckPanic metric (EMF) in a panic run, and only then', async () => {
+    const w = await setup();
+    const tasks = await w.startService('web', [fail500, fail500, fail500, ok, ok]);
+    metrics.clearMetrics();
+    const { result: report, lines } = await captureLogs(invoke(w));
+    expect(report).toMatchObject({ panic: true, deregistered: [], recordsWritten: 0 });
+    expect(emf(lines, 'HealthCheckPanic')).toBe(1);
+    const definitions = lines
+      .filter((l) => '_aws' in l && 'HealthCheckPanic' in l)
+      .flatMap((l) => (l._aws as { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] }).CloudWatchMetrics);
+    expect(definitions).toContainEqual(
+      expect.objectContaining({ Namespace: 'EcsServiceDiscovery', Metrics: expect.arrayContaining([{ Name: 'HealthCheckPanic', Unit: 'Count' }]) }),
+    );
+
+    for (const t of tasks) t.server.behave(ok);
+    const calm = await captureLogs(invoke(w));
+    expect(calm.result.panic).toBe(false);
+    expect(emf(calm.lines, 'HealthCheckPanic')).toBe(0);
+  });
+});
+
+describe('PanicMinProbes (default 5): a tiny sample never triggers panic', () => {
+  it('below the minimum the rules apply as usual: 4 failing probes of 4 count toward the thresholds', async () => {
+    const w = await setup({ STOP_UNHEALTHY_TASKS: 'false' });
+    const tasks = await w.startService('web', [fail500, fail500, fail500, fail500]);
+    const { result: first, lines } = await captureLogs(() => w.run());
+    expect(first).toMatchObject({ panic: false, failedPercent: 100, probes: 4, recordsWritten: 4 });
+    expect(lines.some((l) => l.level === 'WARN' && /too few were counted for panic mode/.test(String(l.message)))).toBe(true);
+    await w.run();
+    expect((await w.run()).deregistered.sort()).toEqual(tasks.map((t) => t.taskArn).sort());
+    expect(await registeredIds(w, 'web')).toEqual([]);
+  });
+
+  it('at the minimum it applies: 5 failing probes of 5 are panic, nothing changes', async () => {
+    const w = await setup({ STOP_UNHEALTHY_TASKS: 'false' });
+    const tasks = await w.startService('web', [fail500, fail500, fail500, fail500, fail500]);
+    for (let i = 0; i < 3; i++) expect(await w.run()).toMatchObject({ panic: true, probes: 5, recordsWritten: 0, deregistered: [] });
+    expect(await registeredIds(w, 'web')).toEqual(ids(tasks));
+  });
+
+  it('PANIC_MIN_PROBES=1 restores panic on any sample', async () => {
+    const w = await setup({ STOP_UNHEALTHY_TASKS: 'false', PANIC_MIN_PROBES: '1' });
+    await w.startService('web', [fail500]);
+    expect(await w.run()).toMatchObject({ panic: true, probes: 1, recordsWritten: 0 });
+  });
+});
+
+/** A loopback HTTP server answering 200 after `delayMs`, counting the requests in flight at once. */
+async function countingServer(delayMs: number): Promise<{ port: number; requests: () => number; maxInFlight: () => number; close: () => Promise<void> }> {
+  let inFlight = 0;
+  let max = 0;
+  let total = 0;
+  const server: Server = createServer((_req, res) => {
+    total++;
+    max = Math.max(max, ++inFlight);
+    const timer = setTimeout(() => {
+      inFlight--;
+      res.writeHead(200).end('ok');
+    }, delayMs);
+    timer.unref();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  const lifetime = setTimeout(() => server.close(), 60_000);
+  lifetime.unref();
+  return {
+    port: (server.address() as AddressInfo).port,
+    requests: () => total,
+    maxInFlight: () => max,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearTimeout(lifetime);
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('ProbeConcurrency', () => {
+  it('bounds the probes in flight: PROBE_CONCURRENCY=3 over 12 slow endpoints never has more than 3 at once', async () => {
+    const w = await setup({ PROBE_CONCURRENCY: '3', HEALTH_CHECK_TIMEOUT_SECONDS: '2', STOP_UNHEALTHY_TASKS: 'false' });
+    expect(w.deps.health.concurrency).toBe(3);
+    const tasks = await w.startService('web', Array.from({ length: 12 }, () => ok));
+    const counter = await countingServer(250);
+    try {
+      // Every task's probe goes to the one counting server (each probe is its own connection: agent false, close).
+      const real = createProber(parseStatusCodes('200-299')!);
+      const report = await runHealthCheck(
+        { ...w.deps, prober: (probe) => real({ ...probe, ip: '127.0.0.1', port: counter.port }) },
+        Date.now() + 20_000,
+      );
+      expect(report).toMatchObject({ tasks: 12, probes: 12, failedProbes: 0, deferred: 0 });
+      expect(counter.requests()).toBe(12);
+      expect(counter.maxInFlight()).toBe(3);
+      expect(tasks.every((t) => t.server.paths.length === 0)).toBe(true);
+    } finally {
+      await counter.close();
+    }
+  });
+});
+
+describe('one run at a time (run lease)', () => {
+  const leaseOf = async (w: HealthWorld) =>
+    (await documentClient().send(
+      new GetCommand({ TableName: w.registrar.config.stateTableName, Key: leaseKey('health-checker'), ConsistentRead: true }),
+    )).Item;
+
+  it('of two overlapping runs exactly one does the work; the other changes nothing, logs and counts it', async () => {
+    const w = await setup({ STOP_UNHEALTHY_TASKS: 'false' });
+    const tasks = await w.startService('web', [ok, ok, ok]);
+    const run = invoke(w);
+    metrics.clearMetrics();
+    const { result: reports, lines } = await captureLogs(() => Promise.all([run(), run()]));
+    const worked = reports.filter((r) => !r.notRun);
+    expect(worked).toHaveLength(1);
+    expect(worked[0]).toMatchObject({ tasks: 3, probes: 3 });
+    expect(reports.find((r) => r.notRun)).toMatchObject({
+      tasks: 0,
+      probes: 0,
+      recordsWritten: 0,
+      notRun: { reason: 'another run holds the run lease', holder: expect.any(String), leaseUntil: expect.any(String) },
+    });
+    for (const t of tasks) expect(t.server.paths).toEqual(['/health']); // each endpoint probed once in all
+    expect(emf(lines, 'OverlappingRunsSkipped')).toBe(1);
+    expect(lines.filter((l) => l.level === 'WARN' && /holds the run lease/.test(String(l.message)))).toHaveLength(1);
+
+    // The lease is released when the run ends: the next run works.
+    expect(await leaseOf(w)).toBeUndefined();
+    expect((await run()).notRun).toBeUndefined();
+  });
+
+  it('leaves a live lease alone, and takes over one whose run is gone (leaseUntil passed)', async () => {
+    const w = await setup({ STOP_UNHEALTHY_TASKS: 'false' });
+    const [task] = await w.startService('web', [ok]);
+    const table = w.registrar.config.stateTableName;
+    const run = invoke(w);
+    const now = Date.now();
+
+    await acquireRunLease(table, 'health-checker', { owner: 'live-run', leaseUntil: now + 60_000 });
+    expect((await run()).notRun).toMatchObject({ holder: 'live-run' });
+    expect(task.server.paths).toEqual([]);
+    expect(await leaseOf(w)).toMatchObject({ owner: 'live-run', leaseUntil: now + 60_000 });
+
+    // That run ends; the next one crashes, leaving a lease behind that ran out a moment ago.
+    expect(await releaseRunLease(table, 'health-checker', 'live-run')).toBe(true);
+    await acquireRunLease(table, 'health-checker', { owner: 'crashed-run', leaseUntil: now - 1, now: now - 60_000 });
+    expect(await leaseOf(w)).toMatchObject({ owner: 'crashed-run', leaseUntil: now - 1 });
+    const report = await run();
+    expect(report.notRun).toBeUndefined();
+    expect(report.probes).toBe(1);
+    expect(task.server.paths).toEqual(['/health']);
+    expect(await leaseOf(w)).toBeUndefined();
+  });
+});
+
+describe('registration races (util/retry)', () => {
+  /** A state store whose compare-and-swap always loses: the registrar keeps writing the task meanwhile. */
+  class AlwaysRacingStore extends TaskStateStore {
+    replaces = 0;
+    override async replace(): Promise<TaskState> {
+      this.replaces++;
+      throw new StaleStateError();
+    }
+  }
+
+  it('re-reads and re-judges at most 3 times, gives up for this run without failing it, and never retries past the deadline', async () => {
+    const w = await setup();
+    const [pending] = await w.startService('web', [ok], {
+      container: { healthCheck: { command: ['CMD-SHELL', 'curl -f localhost:8080/health'] } },
+      health: 'UNKNOWN',
+    });
+    expect((await state(w, pending)).status).toBe('PENDING_HEALTH');
+    const store = new AlwaysRacingStore(w.registrar.config.stateTableName);
+
+    const { result: report, lines } = await captureLogs(() => runHealthCheck({ ...w.deps, store }, Date.now() + 20_000));
+    expect(store.replaces).toBe(3);
+    expect(report.promoted).toEqual([]);
+    expect(lines.some((l) => l.level === 'WARN' && /kept changing/.test(String(l.message)))).toBe(true);
+
+    // Out of time: the one attempt is made, no retry starts after the run's deadline.
+    store.replaces = 0;
+    await runHealthCheck({ ...w.deps, store }, Date.now() - 1);
+    expect(store.replaces).toBe(1);
+
+    // The real store promotes it.
+    expect((await w.run()).promoted).toEqual([pending.taskArn]);
   });
 });
 

@@ -9,6 +9,7 @@ describe('loadHealthConfig', () => {
       stopUnhealthyTasks: true,
       maxStopPercent: 50,
       panicThreshold: 50,
+      panicMinProbes: 5,
       defaultPath: '/health',
       defaultTimeoutMs: 2000,
       concurrency: 64,
@@ -25,6 +26,7 @@ describe('loadHealthConfig', () => {
       STOP_UNHEALTHY_TASKS: 'false',
       MAX_STOP_PERCENT: '25',
       PANIC_THRESHOLD: '80',
+      PANIC_MIN_PROBES: '10',
       HEALTH_CHECK_PATH: '',
       HEALTH_CHECK_TIMEOUT_SECONDS: '0.5',
       PROBE_CONCURRENCY: '16',
@@ -37,6 +39,7 @@ describe('loadHealthConfig', () => {
       stopUnhealthyTasks: false,
       maxStopPercent: 25,
       panicThreshold: 80,
+      panicMinProbes: 10,
       defaultPath: '',
       defaultTimeoutMs: 500,
       concurrency: 16,
@@ -54,6 +57,8 @@ describe('loadHealthConfig', () => {
     ['HEALTH_CHECK_PATH', 'health'],
     ['HEALTHY_STATUS_CODES', '2xx'],
     ['PROBE_CONCURRENCY', '0'],
+    ['PANIC_MIN_PROBES', '0'],
+    ['PANIC_MIN_PROBES', '2.5'],
   ])('rejects %s=%s loudly', (name, value) => {
     expect(() => loadHealthConfig({ [name]: value })).toThrow(new RegExp(`Invalid health checker configuration: ${name}`));
   });

@@ -24,6 +24,7 @@ const policy: HealthPolicy = {
   gracePeriodSeconds: 60,
   maxStopPercent: 50,
   panicThreshold: 50,
+  panicMinProbes: 5,
   recordTtlSeconds: 86400,
 };
 const T0 = Date.parse('2025-01-01T00:00:00Z');
@@ -141,10 +142,23 @@ describe('panic', () => {
     { failed: 0, total: 0, panic: false },
     { failed: 5, total: 10, panic: false }, // exactly the threshold is not "more than"
     { failed: 6, total: 10, panic: true },
-    { failed: 1, total: 1, panic: true },
     { failed: 49, total: 100, panic: false },
   ])('$failed of $total failing -> panic $panic', ({ failed, total, panic }) => {
-    expect(evaluatePanic(probes(failed, total), 50).panic).toBe(panic);
+    expect(evaluatePanic(probes(failed, total), { panicThreshold: 50, panicMinProbes: 5 }).panic).toBe(panic);
+  });
+
+  it.each([
+    { failed: 1, total: 1, min: 5, panic: false, tooFew: true }, // one task, one failing probe: no evidence
+    { failed: 4, total: 4, min: 5, panic: false, tooFew: true },
+    { failed: 5, total: 5, min: 5, panic: true, tooFew: false }, // the minimum itself is enough
+    { failed: 3, total: 5, min: 5, panic: true, tooFew: false },
+    { failed: 2, total: 4, min: 5, panic: false, tooFew: false }, // not over the threshold anyway
+    { failed: 1, total: 1, min: 1, panic: true, tooFew: false }, // PanicMinProbes=1: the old behaviour
+  ])('PanicMinProbes $min: $failed of $total failing -> panic $panic', ({ failed, total, min, panic, tooFew }) => {
+    expect(evaluatePanic(probes(failed, total), { panicThreshold: 50, panicMinProbes: min })).toMatchObject({
+      panic,
+      tooFewProbes: tooFew,
+    });
   });
 });
 

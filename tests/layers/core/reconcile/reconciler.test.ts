@@ -3,14 +3,16 @@
 import { ChangeResourceRecordSetsCommand, Route53Client, type Change } from '@aws-sdk/client-route-53';
 import { DeleteClusterCommand, ECSClient, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import {
+  createReconciler,
   listAllRecordSets,
+  metrics,
   route53BackendFor,
   runReconcile,
   type ReconcileReport,
   type ReconcilerDeps,
 } from '@ecs-sd/core';
 import { createCluster, listRecords, taskStateChangeEvent } from '../../../support/ecs-scenario';
-import { captureLogs, createRegistrar, sqsBatch, type RegistrarFixture } from '../../../support/registrar-fixture';
+import { captureLogs, createRegistrar, lambdaContext, sqsBatch, type RegistrarFixture } from '../../../support/registrar-fixture';
 import { freshWorld, ipOf, runService, taskId, useRoute53Guard, ZONE, type EcsWorld } from '../../../support/world';
 
 const OWNER = '"heritage=ecs-service-discovery,owner=test-stack"';
@@ -216,5 +218,65 @@ describe('reconciler against moto', () => {
     const records = await listRecords(w.zoneId);
     expectRegistered(records, 'web', web);
     expect(records.filter((r) => r.name.includes('jobs'))).toEqual([]);
+  });
+});
+
+/** EMF lines (Powertools Metrics) carrying `metric`, with their dimensions. */
+const emfLines = (lines: Record<string, unknown>[], metric: string) => lines.filter((l) => '_aws' in l && metric in l);
+const invoke = (w: World) => {
+  const handler = createReconciler(w.deps);
+  return () => handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext(60_000));
+};
+
+describe('reconciler handler', () => {
+  it('emits DriftRepaired (EMF): the total, and one line per drift Kind with its count', async () => {
+    const w = await world();
+    const web = await service(w, 'web', 2); // never registered: MissedStart x2
+    const api = await service(w, 'api', 1);
+    await register(w, api);
+    await ecs((c) => c.send(new StopTaskCommand({ cluster: w.clusterArn, task: api[0].taskArn, reason: 'test' }))); // MissedStop
+    metrics.clearMetrics();
+    const { result: report, lines } = await captureLogs(invoke(w));
+    expect(report.counts).toEqual({ MissedStart: 2, MissedStop: 1, MissingRecords: 0, OrphanRecords: 0 });
+    expectRegistered(await listRecords(w.zoneId), 'web', web);
+
+    const drift = emfLines(lines, 'DriftRepaired');
+    const total = drift.filter((l) => !('Kind' in l));
+    expect(total.map((l) => l.DriftRepaired)).toEqual([3]);
+    const byKind = Object.fromEntries(drift.filter((l) => 'Kind' in l).map((l) => [l.Kind, l.DriftRepaired]));
+    expect(byKind).toEqual({ MissedStart: 2, MissedStop: 1 });
+    for (const line of drift) {
+      const [definition] = (line._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] })
+        .CloudWatchMetrics;
+      expect(definition.Namespace).toBe('EcsServiceDiscovery');
+      expect(definition.Metrics).toContainEqual({ Name: 'DriftRepaired', Unit: 'Count' });
+      if ('Kind' in line) expect(definition.Dimensions.flat()).toContain('Kind');
+    }
+
+    // Nothing left to repair: the next run emits DriftRepaired 0 and no per-Kind line.
+    const calm = await captureLogs(invoke(w));
+    expect(emfLines(calm.lines, 'DriftRepaired').map((l) => [l.Kind, l.DriftRepaired])).toEqual([[undefined, 0]]);
+  });
+
+  it('of two overlapping runs exactly one repairs; the other does nothing and says why', async () => {
+    const w = await world();
+    const web = await service(w, 'web', 2);
+    const run = invoke(w);
+    metrics.clearMetrics();
+    const { result: reports, lines } = await captureLogs(() => Promise.all([run(), run()]));
+    const worked = reports.filter((r) => !r.notRun);
+    expect(worked).toHaveLength(1);
+    expect(worked[0].counts.MissedStart).toBe(2);
+    expect(reports.find((r) => r.notRun)).toMatchObject({
+      clusters: 0,
+      repairs: [],
+      complete: false,
+      notRun: { reason: 'another run holds the run lease', holder: expect.any(String) },
+    });
+    expect(emfLines(lines, 'OverlappingRunsSkipped').map((l) => l.OverlappingRunsSkipped)).toEqual([1]);
+    expect(emfLines(lines, 'DriftRepaired').filter((l) => !('Kind' in l)).map((l) => l.DriftRepaired)).toEqual([2]);
+    expectRegistered(await listRecords(w.zoneId), 'web', web);
+    // released: the next run goes ahead (and finds nothing to do)
+    expect(await run()).toMatchObject({ repairs: [], complete: true });
   });
 });
