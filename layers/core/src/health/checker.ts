@@ -3,18 +3,16 @@
 //
 // Registration changes use the same path as the registrar: TaskStateStore.replace (optimistic, moves membership
 // items) and then DirectoryBackend.sync for the names involved. There is no Route 53 logic here.
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Context } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { clusterInScope, type Config } from '../config';
-import { countMetric, logger as rootLogger, metrics } from '../observability';
+import { countMetric, logger as rootLogger } from '../observability';
 import type { TaskEvent } from '../parse/task-event';
 import type { DirectoryBackend, SyncRequest } from '../backends/backend';
 import { syncRequestsFor } from '../registrar/task-transition';
 import { StaleStateError, type TaskState, type TaskStateStore } from '../state/task-state';
 import { putHealthRecords, type HealthRecord } from '../state/health-records';
-import { runExclusively, skippedRun, type SkippedRun } from '../state/run-lease';
+import { exclusiveScheduledHandler, type SkippedRun } from '../state/run-lease';
 import { withRetries } from '../util/retry';
 import { scanHealthTargets } from '../state/state-scan';
 import { describeTasks, stopTask } from '../ecs/tasks';
@@ -439,25 +437,13 @@ export async function runHealthCheck(deps: HealthCheckerDeps, deadline: number):
 
 /** The scheduled handler: one run at a time (run lease), bounded by the Lambda's remaining time. */
 export function createHealthChecker(deps: HealthCheckerDeps) {
-  return async function handler(_event: unknown, context?: Context): Promise<HealthRunReport> {
-    const startedAt = Date.now();
-    const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
-    const deadline = startedAt + Math.max(1000, remaining - (deps.safetyMarginMs ?? 3000));
-    try {
-      // One run at a time: the lease lasts as long as this invocation can (state/run-lease.ts).
-      const run = await runExclusively(
-        {
-          tableName: deps.config.stateTableName,
-          name: deps.leaseName ?? 'health-checker',
-          owner: context?.awsRequestId || randomUUID(),
-          leaseUntil: startedAt + Math.max(remaining, 1000),
-          log: deps.log ?? rootLogger,
-        },
-        () => runHealthCheck(deps, deadline),
-      );
-      return run.ran ? run.result : { ...emptyReport(), notRun: skippedRun(run.holder) };
-    } finally {
-      metrics.publishStoredMetrics();
-    }
-  };
+  return exclusiveScheduledHandler<HealthRunReport>({
+    tableName: deps.config.stateTableName,
+    leaseName: deps.leaseName ?? 'health-checker',
+    defaultRemainingMs: 60_000,
+    safetyMarginMs: deps.safetyMarginMs ?? 3000,
+    log: deps.log ?? rootLogger,
+    run: (deadline) => runHealthCheck(deps, deadline),
+    skipped: (notRun) => ({ ...emptyReport(), notRun }),
+  });
 }

@@ -9,10 +9,8 @@
 // Order matters for safety: the state table is read before ECS is listed, so a task that starts meanwhile is never
 // mistaken for a stopped one; a task missing from ListTasks is confirmed with DescribeTasks before it is stopped;
 // and the zone is compared last, only to nominate names, since every sync re-reads records and members itself.
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Task } from '@aws-sdk/client-ecs';
-import type { Context } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { clusterInScope, type Config } from '../config';
 import { countMetric, logger as rootLogger, metrics, MetricUnit } from '../observability';
@@ -22,7 +20,7 @@ import { TaskProcessor } from '../registrar/task-processor';
 import { hostAddresses } from '../resolve/host-addresses';
 import type { TaskState, TaskStateStore } from '../state/task-state';
 import { scanTasksAndMembers } from '../state/state-scan';
-import { runExclusively, skippedRun, type SkippedRun } from '../state/run-lease';
+import { exclusiveScheduledHandler, type SkippedRun } from '../state/run-lease';
 import { describeTasks, isClusterNotFound, listClusterArns, listRunningTaskArns } from '../ecs/tasks';
 import { missingTaskStopEvent, snapshotEvent } from '../ecs/snapshot';
 import { findZoneDrift, type DriftKind, type ZoneSet } from './zone-drift';
@@ -289,25 +287,13 @@ function noteUnresolved(report: ReconcileReport, outcomes: Map<string, SyncOutco
 
 /** The scheduled handler: one run at a time (run lease), bounded by the Lambda's remaining time. */
 export function createReconciler(deps: ReconcilerDeps) {
-  return async function handler(_event: unknown, context?: Context): Promise<ReconcileReport> {
-    const startedAt = Date.now();
-    const remaining = context?.getRemainingTimeInMillis?.() ?? 300_000;
-    const deadline = startedAt + Math.max(1000, remaining - (deps.safetyMarginMs ?? 5000));
-    try {
-      // One run at a time: the lease lasts as long as this invocation can (state/run-lease.ts).
-      const run = await runExclusively(
-        {
-          tableName: deps.config.stateTableName,
-          name: deps.leaseName ?? 'reconciler',
-          owner: context?.awsRequestId || randomUUID(),
-          leaseUntil: startedAt + Math.max(remaining, 1000),
-          log: deps.log ?? rootLogger,
-        },
-        () => runReconcile(deps, deadline),
-      );
-      return run.ran ? run.result : { ...emptyReport(), complete: false, notRun: skippedRun(run.holder) };
-    } finally {
-      metrics.publishStoredMetrics();
-    }
-  };
+  return exclusiveScheduledHandler<ReconcileReport>({
+    tableName: deps.config.stateTableName,
+    leaseName: deps.leaseName ?? 'reconciler',
+    defaultRemainingMs: 300_000,
+    safetyMarginMs: deps.safetyMarginMs ?? 5000,
+    log: deps.log ?? rootLogger,
+    run: (deadline) => runReconcile(deps, deadline),
+    skipped: (notRun) => ({ ...emptyReport(), complete: false, notRun }),
+  });
 }

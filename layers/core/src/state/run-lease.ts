@@ -10,10 +10,12 @@
 // its invocation can live, and releases it at the end with a DeleteItem conditional on being the owner. A run that
 // crashed holds the lease only until its leaseUntil, when the invocation would have been stopped anyway; the next
 // run then takes it over. A run that cannot take the lease changes nothing.
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../aws/clients';
-import { countMetric } from '../observability';
+import { countMetric, metrics } from '../observability';
 import { errorName } from '../util/retry';
 
 export const LEASE_SK = 'LEASE';
@@ -149,4 +151,40 @@ export async function runExclusively<T>(
       log.warn('Could not release the run lease; it expires by itself', { lease: name, error: error as Error });
     }
   }
+}
+
+/**
+ * A scheduled Lambda handler that runs `run` at most once at a time (the lease lasts as long as the invocation can)
+ * with a deadline that keeps `safetyMarginMs` before the timeout, and publishes the run's metrics.
+ */
+export function exclusiveScheduledHandler<T>(options: {
+  tableName: string;
+  leaseName: string;
+  /** assumed remaining time when invoked without a Lambda context (tests, scripts) */
+  defaultRemainingMs: number;
+  safetyMarginMs: number;
+  log: Logger;
+  run: (deadline: number) => Promise<T>;
+  skipped: (skip: SkippedRun) => T;
+}) {
+  return async function handler(_event: unknown, context?: Context): Promise<T> {
+    const startedAt = Date.now();
+    const remaining = context?.getRemainingTimeInMillis?.() ?? options.defaultRemainingMs;
+    const deadline = startedAt + Math.max(1000, remaining - options.safetyMarginMs);
+    try {
+      const run = await runExclusively(
+        {
+          tableName: options.tableName,
+          name: options.leaseName,
+          owner: context?.awsRequestId || randomUUID(),
+          leaseUntil: startedAt + Math.max(remaining, 1000),
+          log: options.log,
+        },
+        () => options.run(deadline),
+      );
+      return run.ran ? run.result : options.skipped(skippedRun(run.holder));
+    } finally {
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    }
+  };
 }
