@@ -255,6 +255,15 @@ describe.each(functions)('%s, built and run as Lambda would', (id, fn) => {
     expect(outcome.layerPath).toBe(join(layerRoot, 'nodejs', 'node_modules', '@ecs-sd', 'core', 'index.js'));
   });
 
+  // The LB registrar is invoked by EventBridge directly: a failed CloudTrail call is ignored without any AWS call.
+  if (id === 'LbRegistrarFunction') {
+    it('ignores a failed CloudTrail call (events/cloudtrail/create-service-failed.json) without throwing', () => {
+      const outcome = invoke(id, fn, join(ROOT, 'events', 'cloudtrail', 'create-service-failed.json'));
+      expect(outcome.thrown).toBeUndefined();
+      expect(outcome.result).toMatchObject({ outcome: 'ignored' });
+    });
+  }
+
   // Only functions fed by SQS get SQS events (a scheduled function has no such contract).
   if (hasSqsEvent) {
     it('drops a malformed SQS message without failing the batch or throwing', () => {
