@@ -198,6 +198,19 @@ describe('task registrar against moto', () => {
     expect(find(await zone(w), `web.${ZONE}.`, 'SRV')?.values).toEqual([`1 1 8080 ${taskId(tasks[2])}.web.${ZONE}.`]);
   });
 
+  it('reads the whole zone once instead of one read per name when a cold batch touches many names', async () => {
+    const w = await world();
+    const services = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
+    const tasks = [];
+    for (const name of services) tasks.push(...(await webTasks(w, 1, name, [{ name: 'SERVICE_8080_NAME', value: name }])));
+    guard().resetCalls();
+    expect((await w.registrar.handler(sqsBatch(tasks.map((t) => running(t))))).batchItemFailures).toEqual([]);
+    expect(guard().count('ListResourceRecordSets')).toBe(1);
+    expect(guard().count('ChangeResourceRecordSets')).toBe(1);
+    const records = await zone(w);
+    for (const name of services) expect(find(records, `${name}.${ZONE}.`, 'SRV')?.values).toHaveLength(1);
+  });
+
   it('loses nothing when four invocations register tasks of one service concurrently', async () => {
     const w = await world();
     const tasks = await webTasks(w, 40);

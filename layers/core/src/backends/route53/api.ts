@@ -172,10 +172,19 @@ export interface ZoneRecordSet extends RecordSet {
  * zone's order. Used by the reconciler to find owned records that no state explains.
  */
 export async function listAllRecordSets(hostedZoneId: string, options: CallOptions): Promise<ZoneRecordSet[]> {
+  return (await scanZone(hostedZoneId, { ...options, maxPages: Infinity })).sets;
+}
+
+/** Like listAllRecordSets, but stops after `maxPages` pages: `complete` says whether the whole zone was read. */
+export async function scanZone(
+  hostedZoneId: string,
+  options: CallOptions & { maxPages: number },
+): Promise<{ sets: ZoneRecordSet[]; complete: boolean }> {
   const found: ZoneRecordSet[] = [];
   const seen = new Set<string>();
   let start: { name?: string; type?: RRType; identifier?: string } = {};
-  for (;;) {
+  for (let page = 1; ; page++) {
+    if (page > options.maxPages) return { sets: found, complete: false };
     const out = await retry(
       'ListResourceRecordSets',
       () => {
@@ -203,7 +212,7 @@ export async function listAllRecordSets(hostedZoneId: string, options: CallOptio
       found.push(set);
       added++;
     }
-    if (!out.IsTruncated || !out.NextRecordName || added === 0) return found;
+    if (!out.IsTruncated || !out.NextRecordName || added === 0) return { sets: found, complete: true };
     start = { name: out.NextRecordName, type: out.NextRecordType, identifier: out.NextRecordIdentifier };
   }
 }

@@ -6,7 +6,8 @@ import { desiredRecords, taskRecordName, type NamingOptions } from '../../plan/r
 import { planServiceChanges, type TaskRecordChange } from '../../plan/route53-changes';
 import type { DirectoryBackend, MembersProvider, SyncOutcome, SyncRequest } from '../backend';
 import { mergeRequests } from '../backend';
-import { recordSet, recordSetsAt } from './api';
+import { recordSet, recordSetsAt, scanZone } from './api';
+import { canonicalName } from '../../parse/dns-name';
 import { applyUnits } from './writer';
 import type { Unit } from './limits';
 import { applyChangesToSets, KnownRecordSets } from './known-sets';
@@ -25,7 +26,12 @@ export interface Route53BackendOptions extends NamingOptions {
   maxRounds?: number;
   /** parallel reads (Route 53 allows 5 requests per second per account) */
   readConcurrency?: number;
+  /** from this many names to read, try one paged read of the whole zone instead of one read per name */
+  bulkReadMinNames?: number;
 }
+
+/** Record sets by canonical name, from a complete read of the zone. */
+type ZoneSnapshot = Map<string, RecordSet[]>;
 
 export class Route53Backend implements DirectoryBackend {
   readonly name = 'route53';
@@ -44,11 +50,12 @@ export class Route53Backend implements DirectoryBackend {
         break;
       }
       const units: PlannedUnit[] = [];
+      const zone = round === 1 ? await this.bulkRead(pending, deadline) : undefined;
       await Promise.all(
         pending.map((request) =>
           limit(async () => {
             try {
-              const unit = await this.planOne(request, round > 1, deadline);
+              const unit = await this.planOne(request, round > 1, deadline, zone);
               if (unit === 'in-sync') outcomes.set(request.serviceName, { status: 'ok', changed: false });
               else if ('conflict' in unit) {
                 outcomes.set(request.serviceName, { status: 'conflict', reason: unit.conflict });
@@ -92,10 +99,34 @@ export class Route53Backend implements DirectoryBackend {
     return outcomes;
   }
 
+  /**
+   * Many names to read (a cold container, a deployment of many services): one paged read of the whole zone (300 sets
+   * a page) usually costs fewer calls than one read per name. It gives up after a page budget (a large zone) and the
+   * names are then read one by one. Like any read it only seeds the compare-and-swap.
+   */
+  private async bulkRead(pending: SyncRequest[], deadline: number): Promise<ZoneSnapshot | undefined> {
+    const toRead = pending.filter((r) => !this.known.get(desiredRecords(r.serviceName, [], this.options).headNames));
+    if (toRead.length < (this.options.bulkReadMinNames ?? 8)) return undefined;
+    try {
+      const scan = await scanZone(this.options.hostedZoneId, { deadline, maxPages: Math.ceil(toRead.length / 3) });
+      if (!scan.complete) return undefined;
+      const zone: ZoneSnapshot = new Map();
+      for (const set of scan.sets) {
+        const name = canonicalName(set.name);
+        (zone.get(name) ?? zone.set(name, []).get(name)!).push(set);
+      }
+      return zone;
+    } catch (error) {
+      logger.warn('Reading the whole zone failed; reading names one by one', { error: (error as Error).message });
+      return undefined;
+    }
+  }
+
   private async planOne(
     request: SyncRequest,
     rereadTaskRecords: boolean,
     deadline: number,
+    zone?: ZoneSnapshot,
   ): Promise<PlannedUnit | 'in-sync' | { conflict: string }> {
     const headNames = desiredRecords(request.serviceName, [], this.options).headNames;
     const known = rereadTaskRecords ? undefined : this.known.get(headNames);
@@ -108,9 +139,9 @@ export class Route53Backend implements DirectoryBackend {
       }
     }
     // Read the directory before the members: a member added after this read makes our CAS fail, never vanish.
-    const current = (
-      await Promise.all(headNames.map((name) => recordSetsAt(this.options.hostedZoneId, name, { deadline })))
-    ).flat();
+    const current = zone
+      ? headNames.flatMap((name) => zone.get(canonicalName(name)) ?? [])
+      : (await Promise.all(headNames.map((name) => recordSetsAt(this.options.hostedZoneId, name, { deadline })))).flat();
     return this.planFrom(current, request, rereadTaskRecords, deadline);
   }
 
