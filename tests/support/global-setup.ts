@@ -6,7 +6,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, wri
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { httpCall, motoStateFile, type MotoState } from './moto';
+import { alive, httpCall, motoStateFile, type MotoState } from './moto';
 
 const INSTALL_HINT = 'install moto with `pip install "moto[server]==5.2.1"`';
 const READY_TIMEOUT_MS = 30_000;
@@ -70,15 +70,6 @@ async function answers(url: string): Promise<boolean> {
     return false;
   }
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Kills moto servers left behind by Jest runs that died before their globalTeardown; drops old runs' logs. */
 function reapOrphans(): void {

@@ -1,16 +1,7 @@
 // Stops the moto_server started by global-setup.ts (its whole process group) and removes the state file.
 // Prints nothing: the summary reporter's line must stay the last line of the run.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { motoStateFile, type MotoState } from './moto';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { alive, motoStateFile, type MotoState } from './moto';
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {

@@ -29,6 +29,16 @@ export function readMotoState(): MotoState | undefined {
   return undefined;
 }
 
+/** Whether a process (e.g. moto_server) still exists. */
+export const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** Base URL of the shared moto_server, e.g. http://127.0.0.1:43567 (no trailing slash). */
 export function motoUrl(): string {
   const url = process.env.MOTO_URL ?? readMotoState()?.url;

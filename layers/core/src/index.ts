@@ -3,6 +3,7 @@ export * from './config';
 export * from './aws/clients';
 export * from './observability';
 export * from './util/retry';
+export * from './util/batching';
 export * from './parse/dns-name';
 export * from './parse/envelope';
 export * from './parse/metadata';

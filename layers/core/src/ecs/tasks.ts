@@ -10,17 +10,12 @@ import {
 import pLimit from 'p-limit';
 import { ecsClient } from '../aws/clients';
 import { errorName } from '../util/retry';
+import { chunk } from '../util/batching';
 
 /** DescribeTasks accepts at most 100 tasks per call. */
 export const DESCRIBE_TASKS_BATCH = 100;
 /** StopTask rejects longer reasons. */
 export const MAX_STOP_REASON_LENGTH = 255;
-
-export function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 export async function listClusterArns(): Promise<string[]> {
   const arns: string[] = [];

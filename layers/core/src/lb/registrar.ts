@@ -17,6 +17,7 @@ import type { Context } from 'aws-lambda';
 import { clusterInScope, type Config } from '../config';
 import { dynamoDbClient } from '../aws/clients';
 import { withRetries } from '../util/retry';
+import { invocationDeadline } from '../util/batching';
 import { countMetric, logger, metrics } from '../observability';
 import { parseCloudTrailServiceEvent, type ServiceChangeEvent } from '../parse/cloudtrail-event';
 import { InvalidEventError } from '../parse/task-event';
@@ -220,8 +221,7 @@ export function createLbRegistrar(deps: LbRegistrarDeps) {
     : processEvent;
 
   return async function handler(rawEvent: unknown, context?: Context): Promise<LbEventResult> {
-    const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
-    const deadline = Date.now() + Math.max(1000, remaining - (deps.safetyMarginMs ?? 5000));
+    const deadline = invocationDeadline(context, 60_000, deps.safetyMarginMs ?? 5000);
     if (context) idempotencyConfig.registerLambdaContext(context);
     const event = unwrapDestinationRecord(rawEvent);
     try {

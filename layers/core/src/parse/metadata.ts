@@ -83,6 +83,11 @@ export function containerSettings(
   return { ...(definition.dockerLabels ?? {}), ...env, ...(overrides ?? {}) };
 }
 
+/** A task carries metadata when any container port names a service (valid or not: invalid names are reported). */
+export function carriesServiceMetadata(metadata: ServiceMetadata): boolean {
+  return metadata.ports.length > 0 || metadata.problems.length > 0;
+}
+
 export function serviceMetadata(
   containers: ContainerDefinitionLike[],
   environmentOverrides: Record<string, Record<string, string>>,

@@ -153,7 +153,7 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
       metadataLimit(async () => {
         try {
           // Tasks without metadata are not ours: skip them quietly (every run would otherwise log each one).
-          if (!stored.has(event.taskArn) && !(await processor.resolve(event, hosts)).hasMetadata) return;
+          if (!stored.has(event.taskArn) && !(await processor.carriesMetadata(event))) return;
           events.push({ event, kind: 'MissedStart' });
         } catch (error) {
           report.errors.push({ scope: event.taskArn, error: (error as Error).message });

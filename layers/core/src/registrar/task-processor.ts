@@ -4,7 +4,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { countMetric } from '../observability';
 import { isStopping, type TaskEvent } from '../parse/task-event';
 import { resolveEndpoints, type ResolvedEndpoints } from '../resolve/endpoints';
-import { serviceMetadata } from '../parse/metadata';
+import { carriesServiceMetadata, serviceMetadata } from '../parse/metadata';
 import { withRetries } from '../util/retry';
 import { describeTaskDefinition } from '../resolve/task-definitions';
 import { hostAddresses } from '../resolve/host-addresses';
@@ -42,8 +42,7 @@ export class TaskProcessor {
   /** True when any container port of the task carries SERVICE_* metadata (valid or not). */
   async carriesMetadata(event: TaskEvent): Promise<boolean> {
     const taskDefinition = await describeTaskDefinition(event.taskDefinitionArn);
-    const metadata = serviceMetadata(taskDefinition.containerDefinitions ?? [], event.environmentOverrides);
-    return metadata.ports.length > 0 || metadata.problems.length > 0;
+    return carriesServiceMetadata(serviceMetadata(taskDefinition.containerDefinitions ?? [], event.environmentOverrides));
   }
 
   /** Retries (util/retry) when a concurrent writer changed the task's state between our read and write. */

@@ -12,6 +12,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
+import { invocationDeadline } from '../util/batching';
 import { clusterInScope, type Config } from '../config';
 import { dynamoDbClient } from '../aws/clients';
 import { logger, countMetric, metrics } from '../observability';
@@ -102,8 +103,7 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
   return async function handler(rawEvent: unknown, context?: Context): Promise<SQSBatchResponse> {
     const direct = !isSqsEvent(rawEvent);
     const event = asSqsEvent(rawEvent);
-    const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
-    const deadline = Date.now() + Math.max(1000, remaining - (deps.safetyMarginMs ?? 5000));
+    const deadline = invocationDeadline(context, 60_000, deps.safetyMarginMs ?? 5000);
     if (context) idempotencyConfig.registerLambdaContext(context);
 
     const prepared = new Map(event.Records.map((r) => [r.messageId, prepare(r)]));

@@ -1,6 +1,6 @@
 // Pure: turns a task event plus its task definition (and host IP for bridge/host) into the endpoints to register.
 import type { TaskEvent } from '../parse/task-event';
-import { serviceMetadata, type ContainerDefinitionLike, type MetadataProblem, type ServicePort } from '../parse/metadata';
+import { carriesServiceMetadata, serviceMetadata, type ContainerDefinitionLike, type MetadataProblem, type ServicePort } from '../parse/metadata';
 
 export interface Endpoint {
   name: string;
@@ -68,7 +68,7 @@ export function resolveEndpoints(
   return {
     endpoints,
     problems,
-    hasMetadata: metadata.ports.length > 0 || metadata.problems.length > 0,
+    hasMetadata: carriesServiceMetadata(metadata),
     unhealthyContainers,
     healthCheckStartPeriodSeconds: Math.max(0, ...startPeriods),
   };

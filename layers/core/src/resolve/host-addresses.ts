@@ -3,15 +3,10 @@
 import { DescribeContainerInstancesCommand } from '@aws-sdk/client-ecs';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { ec2Client, ecsClient } from '../aws/clients';
+import { chunk } from '../util/batching';
 
 const CACHE_TTL_MS = 10 * 60 * 1000;
 const cache = new Map<string, { ip: string; at: number }>();
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** Returns containerInstanceArn -> private IP for every resolvable instance. */
 export async function hostAddresses(
@@ -27,7 +22,7 @@ export async function hostAddresses(
   }
   const instanceOf = new Map<string, string>();
   for (const [cluster, arns] of missing) {
-    for (const batch of chunks([...arns], 100)) {
+    for (const batch of chunk([...arns], 100)) {
       const out = await ecsClient().send(
         new DescribeContainerInstancesCommand({ cluster, containerInstances: batch }),
       );
@@ -36,7 +31,7 @@ export async function hostAddresses(
       }
     }
   }
-  for (const batch of chunks([...instanceOf.keys()], 100)) {
+  for (const batch of chunk([...instanceOf.keys()], 100)) {
     const out = await ec2Client().send(new DescribeInstancesCommand({ InstanceIds: batch }));
     for (const instance of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
       const arn = instance.InstanceId ? instanceOf.get(instance.InstanceId) : undefined;

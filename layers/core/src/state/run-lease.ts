@@ -17,6 +17,7 @@ import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../aws/clients';
 import { countMetric, metrics } from '../observability';
 import { errorName } from '../util/retry';
+import { invocationDeadline } from '../util/batching';
 
 export const LEASE_SK = 'LEASE';
 export const leaseKey = (name: string) => ({ pk: `LEASE#${name}`, sk: LEASE_SK });
@@ -170,7 +171,7 @@ export function exclusiveScheduledHandler<T>(options: {
   return async function handler(_event: unknown, context?: Context): Promise<T> {
     const startedAt = Date.now();
     const remaining = context?.getRemainingTimeInMillis?.() ?? options.defaultRemainingMs;
-    const deadline = startedAt + Math.max(1000, remaining - options.safetyMarginMs);
+    const deadline = invocationDeadline(context, options.defaultRemainingMs, options.safetyMarginMs);
     try {
       const run = await runExclusively(
         {

@@ -3,6 +3,7 @@
 import {
   ChangeResourceRecordSetsCommand,
   ListResourceRecordSetsCommand,
+  type ListResourceRecordSetsCommandOutput,
   type RRType,
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
@@ -118,27 +119,38 @@ export async function changeRecordSets(
   return out.ChangeInfo?.Id;
 }
 
+/** One ListResourceRecordSets page from `start` (the SDK has no paginator for it), retried like every call here. */
+function listPage(
+  hostedZoneId: string,
+  start: { name?: string; type?: RRType; identifier?: string },
+  maxItems: number,
+  options: CallOptions,
+): Promise<ListResourceRecordSetsCommandOutput> {
+  return retry(
+    'ListResourceRecordSets',
+    () => {
+      calls.list++;
+      return route53Client().send(
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: hostedZoneId,
+          StartRecordName: start.name,
+          StartRecordType: start.type,
+          StartRecordIdentifier: start.identifier,
+          MaxItems: maxItems,
+        }),
+      );
+    },
+    options,
+  );
+}
+
 /** All record sets at exactly `name`, any type (alias sets with their `alias` target and no values). */
 export async function recordSetsAt(hostedZoneId: string, name: string, options: CallOptions): Promise<RecordSet[]> {
   const wanted = canonicalName(name);
   const found: RecordSet[] = [];
   let start: { name?: string; type?: RRType } = { name: wanted };
   for (;;) {
-    const out = await retry(
-      'ListResourceRecordSets',
-      () => {
-        calls.list++;
-        return route53Client().send(
-          new ListResourceRecordSetsCommand({
-            HostedZoneId: hostedZoneId,
-            StartRecordName: start.name,
-            StartRecordType: start.type,
-            MaxItems: 20,
-          }),
-        );
-      },
-      options,
-    );
+    const out = await listPage(hostedZoneId, start, 20, options);
     let passed = false;
     for (const rs of out.ResourceRecordSets ?? []) {
       if (canonicalName(rs.Name ?? '') !== wanted) {
@@ -185,22 +197,7 @@ export async function scanZone(
   let start: { name?: string; type?: RRType; identifier?: string } = {};
   for (let page = 1; ; page++) {
     if (page > options.maxPages) return { sets: found, complete: false };
-    const out = await retry(
-      'ListResourceRecordSets',
-      () => {
-        calls.list++;
-        return route53Client().send(
-          new ListResourceRecordSetsCommand({
-            HostedZoneId: hostedZoneId,
-            StartRecordName: start.name,
-            StartRecordType: start.type,
-            StartRecordIdentifier: start.identifier,
-            MaxItems: 300,
-          }),
-        );
-      },
-      options,
-    );
+    const out = await listPage(hostedZoneId, start, 300, options);
     let added = 0;
     for (const rs of out.ResourceRecordSets ?? []) {
       const set: ZoneRecordSet = fromAws(rs, canonicalName(rs.Name ?? ''));
