@@ -25,15 +25,15 @@ describe('registrar benchmarks', () => {
     });
     let start = performance.now();
     const big = desiredRecords('web', Array.from({ length: 400 }, (_, i) => member(i, 'web')), naming);
-    const plan = planServiceChanges({ desired: big, current: [], touchedTasks: [], ownerId: 'x', ttl: 10 });
-    print(`plan 400 members: ${(performance.now() - start).toFixed(2)} ms, SRV values kept ${big.heads[0].values.length}, truncated ${JSON.stringify(big.truncated)}`);
+    const plan = planServiceChanges({ desired: big, current: [], ownerId: 'x', ttl: 10 });
+    print(`plan 400 members: ${(performance.now() - start).toFixed(2)} ms, SRV values kept ${big.heads[0].values.length}, published ${big.published.length}, unpublished ${big.unpublished.length}`);
     start = performance.now();
     const units = Array.from({ length: 1000 }, (_, n) => {
       const d = desiredRecords(`s${n}`, [0, 1, 2].map((i) => member(n * 3 + i, `s${n}`)), naming);
-      const p = planServiceChanges({ desired: d, current: [], touchedTasks: [], ownerId: 'x', ttl: 10 });
+      const p = planServiceChanges({ desired: d, current: [], ownerId: 'x', ttl: 10 });
       return { key: `s${n}`, changes: p.kind === 'changes' ? p.changes : [] };
     });
-    const batches = packUnits(units);
+    const { batches } = packUnits(units);
     print(`plan+pack 1,000 names x 3 members: ${(performance.now() - start).toFixed(1)} ms -> ${batches.length} ChangeResourceRecordSets calls (${units.reduce((n, u) => n + u.changes.length, 0)} changes)`);
     expect(plan.kind).toBe('changes');
   });

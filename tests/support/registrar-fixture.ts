@@ -49,6 +49,8 @@ export interface RegistrarFixture {
 export interface RegistrarHooks {
   /** runs after the backend has read a service's members, before it plans and writes (to force interleavings) */
   afterMembersRead?: (serviceName: string) => Promise<void>;
+  /** process the records of a batch one after another (Powertools Batch processInParallel: false) */
+  sequential?: boolean;
   /** share another fixture's tables (two "concurrent Lambda instances") */
   tables?: { stateTableName: string; idempotencyTableName: string };
 }
@@ -77,7 +79,7 @@ export async function createRegistrar(
     await hooks.afterMembersRead?.(name);
     return members;
   });
-  const registrar = createTaskRegistrar({ config, store, backend, safetyMarginMs: 0 });
+  const registrar = createTaskRegistrar({ config, store, backend, safetyMarginMs: 0, sequential: hooks.sequential });
   // A Lambda context like the runtime's, so Powertools Idempotency can bound in-progress records by remaining time.
   const handler = ((event: unknown, context?: Context) =>
     registrar(event, context ?? lambdaContext(60_000))) as typeof registrar;

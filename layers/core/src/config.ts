@@ -17,6 +17,7 @@ const ConfigSchema = z.object({
     .transform((v) => v.toLowerCase().replace(/\.$/, '')),
   RECORD_TTL: z.coerce.number().int().min(0).max(2147483647).default(10),
   SRV_NAME_FORMAT: z.enum(['plain', 'rfc2782']).default('plain'),
+  HOST_ADDRESS_RECORDS: z.enum(['true', 'false']).default('false'),
   CLUSTER_ARNS: commaList,
   OWNER_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/).default('ecs-service-discovery'),
   TOMBSTONE_TTL_SECONDS: z.coerce.number().int().min(60).default(86400),
@@ -30,6 +31,8 @@ export interface Config {
   zoneName: string;
   recordTtl: number;
   srvNameFormat: 'plain' | 'rfc2782';
+  /** also list bridge/host tasks' host addresses in the service-level A/AAAA sets */
+  hostAddressRecords?: boolean;
   clusterArns: string[];
   ownerId: string;
   tombstoneTtlSeconds: number;
@@ -50,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     zoneName: e.ZONE_NAME,
     recordTtl: e.RECORD_TTL,
     srvNameFormat: e.SRV_NAME_FORMAT,
+    hostAddressRecords: e.HOST_ADDRESS_RECORDS === 'true',
     clusterArns: e.CLUSTER_ARNS,
     ownerId: e.OWNER_ID,
     tombstoneTtlSeconds: e.TOMBSTONE_TTL_SECONDS,

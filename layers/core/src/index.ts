@@ -22,7 +22,6 @@ export * from './backends/route53/backend';
 export * from './backends/route53/known-sets';
 export * from './registrar/task-transition';
 export * from './registrar/task-processor';
-export * from './registrar/sync-barrier';
 export * from './registrar/task-registrar';
 // LB registrar (CloudTrail CreateService / UpdateService / DeleteService -> <service>.<zone> CNAME or alias A).
 export * from './parse/cloudtrail-event';

@@ -94,7 +94,8 @@ export function planProbes(tasks: TargetTask[], options: PlanOptions): ProbePlan
         skip('no-check');
         continue;
       }
-      if (isIP(endpoint.ip) === 0) {
+      const ip = endpoint.ip ?? endpoint.ipv6 ?? '';
+      if (isIP(ip) === 0) {
         skip('not-an-ip');
         continue;
       }
@@ -108,7 +109,7 @@ export function planProbes(tasks: TargetTask[], options: PlanOptions): ProbePlan
       }
       const requested = endpoint.check?.timeoutSeconds;
       const timeoutMs = Math.min(MAX_TIMEOUT_MS, Math.max(100, requested ? requested * 1000 : options.defaultTimeoutMs));
-      const probe = { ip: endpoint.ip, port: endpoint.port, check, timeoutMs: Math.round(timeoutMs) };
+      const probe = { ip, port: endpoint.port, check, timeoutMs: Math.round(timeoutMs) };
       plan.probes.push({
         ...probe,
         taskArn: state.taskArn,

@@ -2,11 +2,13 @@
 //
 //   plain:    SRV  <name>.<zone>             one value per endpoint: "1 1 <port> <task-id>.<name>.<zone>."
 //   rfc2782:  SRV  _<name>._<proto>.<zone>
-//   both:     A    <task-id>.<name>.<zone>    the task's IP (the SRV target)
-//             A    <name>.<zone>              awsvpc task IPs (bridge/host tasks share a host IP, so they need SRV)
+//   both:     A    <task-id>.<name>.<zone>    the task's IPv4 address (the SRV target)
+//             AAAA <task-id>.<name>.<zone>    the task's IPv6 address, when it has one (dual-stack or IPv6-only)
+//             A    <name>.<zone>              awsvpc task IPv4s (bridge/host tasks share a host IP, so they need
+//             AAAA <name>.<zone>              SRV; HostAddressRecords=true adds their hosts' addresses too)
 import type { Endpoint } from '../resolve/endpoints';
 
-export type RecordType = 'A' | 'SRV' | 'TXT' | 'CNAME';
+export type RecordType = 'A' | 'AAAA' | 'SRV' | 'TXT' | 'CNAME';
 
 export interface AliasTarget {
   /** the hosted zone of the alias target (a load balancer's CanonicalHostedZoneId / CanonicalHostedZoneNameID) */
@@ -36,6 +38,8 @@ export interface NamingOptions {
   zoneName: string;
   srvNameFormat: 'plain' | 'rfc2782';
   ttl: number;
+  /** also publish bridge/host tasks' host addresses in the service-level A/AAAA sets (default false) */
+  hostAddressRecords?: boolean;
 }
 
 /** Route 53 allows 400 values per set; a set must also fit twice (DELETE + CREATE) in one 32,000-char request. */
@@ -46,9 +50,17 @@ export interface DesiredRecords {
   serviceName: string;
   /** every name that can carry a head record set for this service, desired or not (read before planning) */
   headNames: string[];
+  /** `<name>.<zone>.`: the per-task names `<task-id>.<name>.<zone>.` sit directly below it */
+  serviceHead: string;
   heads: RecordSet[];
-  taskRecords: Map<string, RecordSet>;
-  truncated: { name: string; type: RecordType; dropped: number }[];
+  /** per-task A/AAAA sets of the published tasks, by task id */
+  taskRecords: Map<string, RecordSet[]>;
+  /** task ids published in every set of the name (SRV, A, AAAA, per-task records), in task-id order */
+  published: string[];
+  /** members with endpoints for the name that are left out to stay within Route 53's limits */
+  unpublished: string[];
+  /** why members were left out: a record set's limits, or the request limit the backend passed as maxTasks */
+  limitedBy?: 'record-set' | 'request';
 }
 
 export const fqdn = (relative: string, zoneName: string) => `${relative}.${zoneName}.`.toLowerCase();
@@ -72,44 +84,113 @@ export function headNamesFor(serviceName: string, options: NamingOptions): strin
   return [...names];
 }
 
-function capped(values: string[]): { kept: string[]; dropped: number } {
-  const sorted = [...new Set(values)].sort();
-  const kept: string[] = [];
-  let chars = 0;
-  for (const value of sorted) {
-    if (kept.length >= MAX_VALUES_PER_SET || chars + value.length > MAX_CHARS_PER_SET) break;
-    kept.push(value);
-    chars += value.length;
-  }
-  return { kept, dropped: sorted.length - kept.length };
+/** The task's per-task record name and its addresses (one task has one IPv4 and at most one IPv6 address). */
+function taskAddresses(endpoints: Endpoint[]): { ipv4?: string; ipv6?: string } {
+  return { ipv4: endpoints.find((e) => e.ip)?.ip, ipv6: endpoints.find((e) => e.ipv6)?.ipv6 };
 }
 
-export function desiredRecords(serviceName: string, members: Member[], options: NamingOptions): DesiredRecords {
-  const srvValues = new Map<string, string[]>();
-  const serviceIps: string[] = [];
-  const taskRecords = new Map<string, RecordSet>();
-  const ordered = [...members].sort((a, b) => a.taskId.localeCompare(b.taskId));
-  for (const member of ordered) {
-    const endpoints = member.endpoints.filter((e) => e.name === serviceName);
-    if (endpoints.length === 0) continue;
-    const target = taskRecordName(member.taskId, serviceName, options.zoneName);
-    for (const endpoint of endpoints) {
-      const srvName = srvRecordName(serviceName, endpoint.protocol, options);
-      const list = srvValues.get(srvName) ?? srvValues.set(srvName, []).get(srvName)!;
-      list.push(`1 1 ${endpoint.port} ${target}`);
-      if (endpoint.awsvpc) serviceIps.push(endpoint.ip);
-    }
-    taskRecords.set(member.taskId, { name: target, type: 'A', ttl: options.ttl, values: [endpoints[0].ip] });
-  }
-  const heads: RecordSet[] = [];
-  const truncated: DesiredRecords['truncated'] = [];
-  const add = (name: string, type: RecordType, values: string[]) => {
-    if (values.length === 0) return;
-    const { kept, dropped } = capped(values);
-    if (dropped > 0) truncated.push({ name, type, dropped });
-    heads.push({ name, type, ttl: options.ttl, values: kept });
-  };
-  for (const [name, values] of [...srvValues].sort(([a], [b]) => a.localeCompare(b))) add(name, 'SRV', values);
-  add(fqdn(serviceName, options.zoneName), 'A', serviceIps);
-  return { serviceName, headNames: headNamesFor(serviceName, options), heads, taskRecords, truncated };
+/** What one member adds to the head sets of a name (values per set name and type). */
+interface Contribution {
+  taskId: string;
+  /** `<name> <type>` -> values */
+  values: Map<string, { name: string; type: RecordType; values: string[] }>;
+  taskRecords: RecordSet[];
 }
+
+function contribution(serviceName: string, member: Member, options: NamingOptions): Contribution | undefined {
+  const endpoints = member.endpoints.filter((e) => e.name === serviceName && (e.ip || e.ipv6));
+  if (endpoints.length === 0) return undefined;
+  const target = taskRecordName(member.taskId, serviceName, options.zoneName);
+  const values: Contribution['values'] = new Map();
+  const add = (name: string, type: RecordType, value: string) => {
+    const key = `${name} ${type}`;
+    const entry = values.get(key) ?? values.set(key, { name, type, values: [] }).get(key)!;
+    if (!entry.values.includes(value)) entry.values.push(value);
+  };
+  const head = fqdn(serviceName, options.zoneName);
+  for (const endpoint of endpoints) {
+    add(srvRecordName(serviceName, endpoint.protocol, options), 'SRV', `1 1 ${endpoint.port} ${target}`);
+    // Service-level addresses: awsvpc task IPs; host addresses of bridge/host tasks only when asked for (they
+    // carry no port, so clients that cannot read SRV must know the port another way).
+    if (endpoint.awsvpc || options.hostAddressRecords) {
+      if (endpoint.ip) add(head, 'A', endpoint.ip);
+      if (endpoint.ipv6) add(head, 'AAAA', endpoint.ipv6);
+    }
+  }
+  const { ipv4, ipv6 } = taskAddresses(endpoints);
+  const taskRecords: RecordSet[] = [];
+  if (ipv4) taskRecords.push({ name: target, type: 'A', ttl: options.ttl, values: [ipv4] });
+  if (ipv6) taskRecords.push({ name: target, type: 'AAAA', ttl: options.ttl, values: [ipv6] });
+  return { taskId: member.taskId, values, taskRecords };
+}
+
+/**
+ * Pure: the record sets that should exist for one service name.
+ *
+ * The published subset is decided here, once, for every set of the name: members are taken in task-id order while
+ * every head set stays within Route 53's 400 values per record set and MAX_CHARS_PER_SET characters (so a
+ * DELETE + CREATE of the set fits one request), and at most `maxTasks` (the backend lowers it when the whole
+ * atomic unit would not fit one request). A task is either published everywhere (SRV, service A/AAAA, its
+ * per-task A/AAAA) or nowhere. https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html
+ *
+ * @param members registered members of the name (endpoints of other names are ignored)
+ * @param maxTasks upper bound on published tasks (default: no bound beyond the per-set limits)
+ */
+export function desiredRecords(
+  serviceName: string,
+  members: Member[],
+  options: NamingOptions,
+  maxTasks = Number.POSITIVE_INFINITY,
+): DesiredRecords {
+  const ordered = [...members].sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0));
+  const sets = new Map<string, { name: string; type: RecordType; values: string[]; chars: number }>();
+  const taskRecords = new Map<string, RecordSet[]>();
+  const published: string[] = [];
+  const unpublished: string[] = [];
+  let limitedBy: DesiredRecords['limitedBy'];
+  for (const member of ordered) {
+    const c = contribution(serviceName, member, options);
+    if (!c) continue;
+    if (limitedBy) {
+      unpublished.push(member.taskId);
+      continue;
+    }
+    const fits = [...c.values].every(([key, add]) => {
+      const set = sets.get(key);
+      const fresh = add.values.filter((v) => !set?.values.includes(v));
+      const count = (set?.values.length ?? 0) + fresh.length;
+      const chars = (set?.chars ?? 0) + fresh.reduce((n, v) => n + v.length, 0);
+      return count <= MAX_VALUES_PER_SET && chars <= MAX_CHARS_PER_SET;
+    });
+    if (!fits || published.length >= maxTasks) {
+      limitedBy = fits ? 'request' : 'record-set';
+      unpublished.push(member.taskId);
+      continue;
+    }
+    for (const [key, add] of c.values) {
+      const set = sets.get(key) ?? sets.set(key, { name: add.name, type: add.type, values: [], chars: 0 }).get(key)!;
+      for (const v of add.values) {
+        if (set.values.includes(v)) continue;
+        set.values.push(v);
+        set.chars += v.length;
+      }
+    }
+    taskRecords.set(member.taskId, c.taskRecords);
+    published.push(member.taskId);
+  }
+  const heads = [...sets.values()]
+    .map(({ name, type, values }) => ({ name, type, ttl: options.ttl, values: [...values].sort() }))
+    .sort((a, b) => (a.name === b.name ? HEAD_ORDER[a.type] - HEAD_ORDER[b.type] : a.name < b.name ? -1 : 1));
+  return {
+    serviceName,
+    headNames: headNamesFor(serviceName, options),
+    serviceHead: fqdn(serviceName, options.zoneName),
+    heads,
+    taskRecords,
+    published,
+    unpublished,
+    limitedBy,
+  };
+}
+
+const HEAD_ORDER: Record<RecordType, number> = { SRV: 0, A: 1, AAAA: 2, TXT: 3, CNAME: 4 };

@@ -234,7 +234,12 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
     const drifts = findZoneDrift({
       zone,
       members: snapshot.members,
-      naming: { zoneName: config.zoneName, srvNameFormat: config.srvNameFormat, ttl: config.recordTtl },
+      naming: {
+        zoneName: config.zoneName,
+        srvNameFormat: config.srvNameFormat,
+        ttl: config.recordTtl,
+        hostAddressRecords: config.hostAddressRecords,
+      },
       ownerId: config.ownerId,
       exclude: touched,
     });

@@ -1,16 +1,18 @@
-// Pure: which service names' records differ from what the state table says, found by comparing a scan of the
-// whole zone with the registered members of each name. The result only nominates names for a sync: the backend
-// re-reads records and members itself before changing anything, so a stale scan can cost a no-op sync but can
-// never delete a live record.
+// Pure: which service names' records differ from what the state table says, found by running the backend's own
+// plan (backends/route53/backend.ts planWithinOneRequest: one definition of "what a name should hold") over a scan
+// of the whole zone and the registered members of each name. The result only nominates names for a sync: the
+// backend re-reads records and members itself before changing anything, so a stale scan can cost a no-op sync but
+// can never delete a live record.
 //
 // What counts as ours (nothing else is ever nominated):
 //   - a head name carrying the TXT value `"heritage=ecs-service-discovery,owner=<OwnerId>"` (ownerTxtValue);
 //     the service name is the head's relative name, or <name> for the RFC 2782 form _<name>._<proto>;
 //   - per-task A records `<task-id>.<service>.<zone>` under such a service, whose first label is an ECS task ID.
 import { canonicalName, normaliseServiceName } from '../parse/dns-name';
-import { desiredRecords, type Member, type NamingOptions, type RecordSet, type RecordType } from '../plan/records';
-import { normaliseSet, ownerTxtValue, sameSet } from '../plan/route53-changes';
+import { type Member, type NamingOptions, type RecordSet } from '../plan/records';
+import { looksLikeTaskId, ownerTxtValue, type Change } from '../plan/route53-changes';
 import type { TouchedTask } from '../backends/backend';
+import { planWithinOneRequest } from '../backends/route53/backend';
 
 export type DriftKind = 'MissedStart' | 'MissedStop' | 'MissingRecords' | 'OrphanRecords';
 
@@ -35,12 +37,6 @@ export interface ZoneDriftInput {
   exclude?: Set<string>;
 }
 
-/** ECS task IDs: 32 hex digits, or a UUID (older ARN format and emulators). */
-const TASK_ID = /^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-export const looksLikeTaskId = (label: string) => TASK_ID.test(label);
-
-const MANAGED: RecordType[] = ['SRV', 'A'];
-
 /** The service a head name belongs to, or undefined when the name is not one we could have written. */
 export function serviceNameOfHead(name: string, zoneName: string): string | undefined {
   const suffix = `.${zoneName.toLowerCase()}.`;
@@ -55,70 +51,57 @@ export function serviceNameOfHead(name: string, zoneName: string): string | unde
 export function findZoneDrift(input: ZoneDriftInput): NameDrift[] {
   const { naming, ownerId } = input;
   const ownerValue = ownerTxtValue(ownerId);
-  const simple = input.zone.filter((s) => !s.alias && !s.setIdentifier).map(normaliseSet);
-  const byName = new Map<string, RecordSet[]>();
-  for (const set of simple) (byName.get(set.name) ?? byName.set(set.name, []).get(set.name)!).push(set);
-  const at = (name: string, type: RecordType) => byName.get(name)?.find((s) => s.type === type);
-  const ownsName = (name: string) => at(name, 'TXT')?.values.includes(ownerValue) ?? false;
-
+  const suffix = `.${naming.zoneName.toLowerCase()}.`;
+  const sets = input.zone.map((s) => ({ ...s, name: canonicalName(s.name) }));
   const owned = new Set<string>();
-  for (const set of simple) {
+  for (const set of sets) {
     if (set.type !== 'TXT' || !set.values.includes(ownerValue)) continue;
     const service = serviceNameOfHead(set.name, naming.zoneName);
     if (service) owned.add(service);
   }
-  // per-task A records under owned services, by service
-  const suffix = `.${naming.zoneName.toLowerCase()}.`;
-  const taskSets = new Map<string, Map<string, RecordSet>>();
-  for (const set of simple) {
-    if (set.type !== 'A' || !set.name.endsWith(suffix)) continue;
-    const relative = set.name.slice(0, -suffix.length);
-    const dot = relative.indexOf('.');
-    if (dot < 0) continue;
-    const [label, service] = [relative.slice(0, dot), relative.slice(dot + 1)];
-    if (!owned.has(service) || !looksLikeTaskId(label)) continue;
-    (taskSets.get(service) ?? taskSets.set(service, new Map()).get(service)!).set(label, set);
-  }
-
   const candidates = new Set([...owned, ...[...input.members].filter(([, m]) => m.length > 0).map(([n]) => n)]);
   const drifts: NameDrift[] = [];
   for (const serviceName of [...candidates].sort()) {
     if (input.exclude?.has(serviceName)) continue;
     const members = input.members.get(serviceName) ?? [];
-    const desired = desiredRecords(serviceName, members, naming);
+    const top = canonicalName(`${serviceName}${suffix}`);
+    const heads = new Set(
+      [top, `_${serviceName}._tcp${suffix}`, `_${serviceName}._udp${suffix}`].map(canonicalName),
+    );
+    const current = sets.filter((s) => heads.has(s.name) || s.name.endsWith(`.${top}`));
+    const { plan } = planWithinOneRequest({ serviceName, touchedTasks: [] }, members, current, { ...naming, ownerId });
+    if (plan.kind === 'conflict') {
+      // Nominated so the sync reports the conflict (it never overwrites); a conflict is never counted as a repair.
+      drifts.push({ serviceName, kinds: ['MissingRecords'], touchedTasks: [], details: [plan.reason] });
+      continue;
+    }
+    if (plan.kind !== 'changes') continue;
+    const real = realChanges(plan.changes);
+    if (real.length === 0) continue;
+    const memberIds = new Set(members.map((m) => m.taskId));
     const kinds = new Set<DriftKind>();
-    const details: string[] = [];
-    const touchedTasks: TouchedTask[] = [];
-    const hasMembers = desired.heads.length > 0;
-
-    for (const head of desired.headNames.map(canonicalName)) {
-      const wantsAny = desired.heads.some((h) => canonicalName(h.name) === head);
-      for (const type of MANAGED) {
-        const want = desired.heads.find((h) => canonicalName(h.name) === head && h.type === type);
-        const have = at(head, type);
-        if (sameSet(have, want && normaliseSet(want))) continue;
-        if (!want && !ownsName(head)) continue; // a foreign record at one of our names: never ours to remove
-        kinds.add(hasMembers ? 'MissingRecords' : 'OrphanRecords');
-        details.push(`${type} ${head}`);
-      }
-      if (wantsAny !== ownsName(head)) {
-        kinds.add(hasMembers ? 'MissingRecords' : 'OrphanRecords');
-        details.push(`TXT ${head}`);
-      }
+    const touched = new Map<string, TouchedTask>();
+    for (const change of real) {
+      const label = change.set.name.slice(0, -`.${top}`.length);
+      const perTask = change.set.name.endsWith(`.${top}`) && looksLikeTaskId(label);
+      if (perTask) touched.set(label, { taskId: label });
+      const orphan = members.length === 0 || (perTask && !memberIds.has(label) && change.action === 'DELETE');
+      kinds.add(orphan ? 'OrphanRecords' : 'MissingRecords');
     }
-    for (const [taskId, want] of desired.taskRecords) {
-      if (sameSet(taskSets.get(serviceName)?.get(taskId), normaliseSet(want))) continue;
-      kinds.add('MissingRecords');
-      details.push(`A ${want.name}`);
-      touchedTasks.push({ taskId });
-    }
-    for (const [taskId, have] of taskSets.get(serviceName) ?? []) {
-      if (desired.taskRecords.has(taskId)) continue;
-      kinds.add('OrphanRecords');
-      details.push(`A ${have.name}`);
-      touchedTasks.push({ taskId, previousIp: have.values[0] });
-    }
-    if (kinds.size > 0) drifts.push({ serviceName, kinds: [...kinds].sort(), touchedTasks, details });
+    drifts.push({
+      serviceName,
+      kinds: [...kinds].sort(),
+      touchedTasks: [...touched.values()],
+      details: real.map((c) => `${c.action} ${c.set.type} ${c.set.name}`),
+    });
   }
   return drifts;
+}
+
+/** The changes less the guard (DELETE + CREATE of the same unchanged set), which repairs nothing by itself. */
+function realChanges(changes: Change[]): Change[] {
+  const key = (c: Change) => `${c.set.name} ${c.set.type} ${c.set.ttl} ${[...c.set.values].sort().join(',')}`;
+  const deleted = new Set(changes.filter((c) => c.action === 'DELETE').map(key));
+  const created = new Set(changes.filter((c) => c.action === 'CREATE').map(key));
+  return changes.filter((c) => !(deleted.has(key(c)) && created.has(key(c))));
 }

@@ -1,12 +1,19 @@
 // Task registrar: SQS batch of ECS Task State Change events -> state transitions -> one shared Route 53 sync.
 //
+// Two phases, so no record ever waits for another: (1) every record's state transition runs on its own
+// (Powertools Batch, in parallel or, for a FIFO queue, in order), idempotent on the event id, and returns the
+// service names it touched; (2) once the batch has been processed, one sync covers every touched name. A message
+// whose names did not sync is reported as a batch item failure; its idempotency record holds the names, so the
+// redelivery syncs them again even though its state transition is not repeated (a failed sync is redone from
+// state, whatever later events did meanwhile).
+//
 // Guards, each against its own failure:
 //   Powertools Idempotency (key: EventBridge event id)  duplicate delivery of the same event, also concurrently
 //   version guard in the state table (detail.version)   out-of-order and replayed events of one task
 //   tombstones (STOPPED state with a TTL)                a late RUNNING bringing a stopped task back
 //   DELETE+CREATE units, re-read on mismatch             concurrent writers (other invocations, health checker)
 //   batch item failures                                  transient failures redeliver only the affected messages
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -20,16 +27,8 @@ import { asSqsEvent, isSqsEvent, parseJsonBody } from '../parse/envelope';
 import { InvalidEventError, isStopping, parseTaskEvent, type TaskEvent } from '../parse/task-event';
 import { hostAddresses } from '../resolve/host-addresses';
 import type { TaskStateStore } from '../state/task-state';
-import type { DirectoryBackend, SyncOutcome } from '../backends/backend';
-import { SyncBarrier } from './sync-barrier';
+import type { DirectoryBackend, SyncOutcome, SyncRequest } from '../backends/backend';
 import { TaskProcessor, type TransitionResult } from './task-processor';
-
-export class SyncFailedError extends Error {
-  constructor(readonly failures: { serviceName: string; reason: string }[]) {
-    super(`Directory sync failed for ${failures.map((f) => f.serviceName).join(', ')}; the event will be redelivered`);
-    this.name = 'SyncFailedError';
-  }
-}
 
 export interface TaskRegistrarDeps {
   config: Config;
@@ -39,8 +38,19 @@ export interface TaskRegistrarDeps {
   safetyMarginMs?: number;
   /** records whose state transitions run at once (each is a few DynamoDB calls); the sync is shared anyway */
   recordConcurrency?: number;
+  /** process records one after another (as for a FIFO queue, which is always processed in order) */
+  sequential?: boolean;
   now?: () => Date;
 }
+
+/** What a record's idempotent processing returns (and the idempotency record keeps for redeliveries). */
+interface ProcessedTask extends TransitionResult {
+  requests: SyncRequest[];
+}
+
+/** A FIFO queue's records carry a message group id; they must be processed, and failed, in order. */
+const isFifoBatch = (records: SQSRecord[]) =>
+  records.some((r) => r.eventSourceARN?.endsWith('.fifo') || r.attributes?.MessageGroupId !== undefined);
 
 type Prepared =
   | { kind: 'task'; event: TaskEvent; raw: unknown; log: Logger }
@@ -88,16 +98,17 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
     return { kind: 'task', event, raw: body.value, log };
   }
 
-  function check(outcomes: Map<string, SyncOutcome>, log: Logger): void {
-    const failures: { serviceName: string; reason: string }[] = [];
+  /** Logs what cannot be retried; returns the names whose sync must be retried, with the reason. */
+  function failedNames(outcomes: Map<string, SyncOutcome>): Map<string, string> {
+    const failed = new Map<string, string>();
     for (const [serviceName, outcome] of outcomes) {
-      if (outcome.status === 'retry') failures.push({ serviceName, reason: outcome.reason });
+      if (outcome.status === 'retry') failed.set(serviceName, outcome.reason);
       else if (outcome.status === 'invalid') {
         countMetric('RejectedChanges');
-        log.error('Route 53 rejected the records for a service name', { serviceName, reason: outcome.reason });
+        logger.error('Route 53 rejected the records for a service name', { serviceName, reason: outcome.reason });
       }
     }
-    if (failures.length > 0) throw new SyncFailedError(failures);
+    return failed;
   }
 
   return async function handler(rawEvent: unknown, context?: Context): Promise<SQSBatchResponse> {
@@ -105,6 +116,7 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
     const event = asSqsEvent(rawEvent);
     const deadline = invocationDeadline(context, 60_000, deps.safetyMarginMs ?? 5000);
     if (context) idempotencyConfig.registerLambdaContext(context);
+    const fifo = isFifoBatch(event.Records);
 
     const prepared = new Map(event.Records.map((r) => [r.messageId, prepare(r)]));
     const running = [...prepared.values()].flatMap((p) =>
@@ -115,51 +127,83 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
     // One batched lookup for every bridge/host task of the batch; per-task lookups are the fallback.
     const hosts = running.length > 0 ? await hostAddresses(running).catch(() => new Map<string, string>()) : new Map();
 
-    const participants = new Set([...prepared].filter(([, p]) => p.kind === 'task').map(([id]) => id));
-    const barrier = new SyncBarrier(participants, backend, deadline);
-
+    // Phase 1: state transitions. Nothing here waits for another record.
     const limit = pLimit(deps.recordConcurrency ?? 16);
-    const processTask = async (raw: unknown, messageId: string): Promise<TransitionResult> => {
+    // Transitions run in this invocation (not answered from the idempotency store): only these need a sync. A
+    // duplicate of an event whose sync succeeded needs none; one whose sync failed had its idempotency record
+    // deleted (phase 3), so its redelivery runs the transition again (a replay) and syncs.
+    const executed = new Set<string>();
+    const processTask = async (raw: unknown, messageId: string): Promise<ProcessedTask> => {
+      executed.add(messageId);
       const p = prepared.get(messageId) as Extract<Prepared, { kind: 'task' }>;
       const { result, requests } = await limit(() => processor.transition(p.event, p.log, hosts));
-      const outcomes = await barrier.join(messageId, requests);
-      check(outcomes, p.log);
-      return result;
+      // Plain JSON (no undefined fields): the idempotency record stores it for redeliveries.
+      return JSON.parse(JSON.stringify({ ...result, requests })) as ProcessedTask;
     };
     const idempotentProcess = persistenceStore
       ? makeIdempotent(processTask, { persistenceStore, config: idempotencyConfig })
       : processTask;
-
-    const batchProcessor = new BatchProcessor(EventType.SQS);
-    try {
-      const response = await processPartialResponse(
-        event,
-        async (record: SQSRecord) => {
-          const p = prepared.get(record.messageId);
-          try {
-            if (p?.kind !== 'task') return undefined;
-            try {
-              return await idempotentProcess(p.raw, record.messageId);
-            } catch (error) {
-              countMetric('FailedEvents');
-              p.log.error('Event processing failed; it will be retried', { error: error as Error });
-              throw error;
-            }
-          } finally {
-            barrier.leave(record.messageId);
-          }
-        },
-        batchProcessor,
-        // Report every failed record, even when all failed: SQS then redelivers exactly those.
-        { context, throwOnFullBatchFailure: false },
-      );
-      if (direct && response.batchItemFailures.length > 0) {
-        // Async invocations (EventBridge -> Lambda) retry and then use the on-failure destination.
-        throw new Error(`Event ${event.Records[0].messageId} failed: see the log for the cause`);
+    const touched = new Map<string, SyncRequest[]>();
+    const recordHandler = async (record: SQSRecord) => {
+      const p = prepared.get(record.messageId);
+      if (p?.kind !== 'task') return undefined;
+      try {
+        const processed = await idempotentProcess(p.raw, record.messageId);
+        if (executed.has(record.messageId)) touched.set(record.messageId, processed.requests ?? []);
+        return processed;
+      } catch (error) {
+        countMetric('FailedEvents');
+        p.log.error('Event processing failed; it will be retried', { error: error as Error });
+        throw error;
       }
-      return response;
-    } finally {
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    };
+    const options = { context, throwOnFullBatchFailure: false } as const;
+    const response = fifo
+      ? await processPartialResponse(event, recordHandler, new SqsFifoPartialProcessorAsync(), options)
+      : await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+          ...options,
+          processInParallel: !deps.sequential,
+        });
+
+    // Phase 2: one sync for every name the batch touched.
+    const requests = [...touched.values()].flat();
+    let failed = new Map<string, string>();
+    if (requests.length > 0) {
+      try {
+        failed = failedNames(await backend.sync(requests, { deadline }));
+      } catch (error) {
+        const reason = `${(error as Error).name}: ${(error as Error).message}`;
+        failed = new Map(requests.map((r) => [r.serviceName, reason]));
+      }
     }
+
+    // Phase 3: a message fails when any name it touched did not sync (in a FIFO batch, with every message after it).
+    const failures = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    for (const [messageId, names] of touched) {
+      const reasons = names.filter((r) => failed.has(r.serviceName));
+      if (reasons.length === 0) continue;
+      failures.add(messageId);
+      countMetric('FailedEvents');
+      const p = prepared.get(messageId) as Extract<Prepared, { kind: 'task' }>;
+      p.log.error('Directory sync failed; the event will be redelivered', {
+        failures: reasons.map((r) => ({ serviceName: r.serviceName, reason: failed.get(r.serviceName) })),
+      });
+      await persistenceStore?.deleteRecord(p.raw as Parameters<DynamoDBPersistenceLayer['deleteRecord']>[0]).catch((error) =>
+        p.log.error('Could not clear the idempotency record; the redelivery will not sync again', { error }),
+      );
+    }
+    if (fifo) {
+      const first = event.Records.findIndex((r) => failures.has(r.messageId));
+      if (first >= 0) for (const r of event.Records.slice(first)) failures.add(r.messageId);
+    }
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    const batchItemFailures = event.Records.filter((r) => failures.has(r.messageId)).map((r) => ({
+      itemIdentifier: r.messageId,
+    }));
+    if (direct && batchItemFailures.length > 0) {
+      // Async invocations (EventBridge -> Lambda) retry and then use the on-failure destination.
+      throw new Error(`Event ${event.Records[0].messageId} failed: see the log for the cause`);
+    }
+    return { batchItemFailures };
   };
 }

@@ -66,7 +66,7 @@ export function nextTaskState(
 }
 
 function ipByName(state: TaskState | undefined): Map<string, string> {
-  return new Map((state?.endpoints ?? []).map((e) => [e.name, e.ip]));
+  return new Map((state?.endpoints ?? []).flatMap((e) => (e.ip ? [[e.name, e.ip] as const] : [])));
 }
 
 /** The service names whose records must be synced after a transition, with the task's previous IP per name. */

@@ -7,7 +7,10 @@ export interface Endpoint {
   containerName: string;
   containerPort: number;
   protocol: 'tcp' | 'udp';
-  ip: string;
+  /** IPv4 literal: the awsvpc ENI's privateIPv4Address, or the EC2 host's private IPv4 (bridge/host); absent for IPv6-only tasks */
+  ip?: string;
+  /** IPv6 literal: the awsvpc ENI's ipv6Address (or the host's IPv6 when known); absent when the task has none */
+  ipv6?: string;
   port: number;
   /** awsvpc tasks get a service-level A record; bridge/host tasks share their host's IP, so they do not */
   awsvpc: boolean;

@@ -32,7 +32,7 @@ function synced(service: string, members: Member[], options = naming): RecordSet
   return [
     ...desired.heads,
     ...desired.headNames.filter((n) => desired.heads.some((h) => h.name === n)).map((n) => ({ name: n, type: 'TXT' as const, ttl: 10, values: [OWNER] })),
-    ...desired.taskRecords.values(),
+    ...[...desired.taskRecords.values()].flat(),
   ];
 }
 const drift = (zone: RecordSet[], members: Record<string, Member[]>, options = naming) =>
@@ -50,10 +50,13 @@ describe('findZoneDrift', () => {
   it('nominates a name whose records are missing or different (MissingRecords)', () => {
     const zone = synced('web', web).filter((s) => s.name !== `${T2}.web.${ZONE}.`);
     expect(drift(zone, { web })).toEqual([
-      { serviceName: 'web', kinds: ['MissingRecords'], touchedTasks: [{ taskId: T2 }], details: [`A ${T2}.web.${ZONE}.`] },
+      { serviceName: 'web', kinds: ['MissingRecords'], touchedTasks: [{ taskId: T2 }], details: [`CREATE A ${T2}.web.${ZONE}.`] },
     ]);
     const wrongTtl = synced('web', web).map((s) => (s.type === 'SRV' ? { ...s, ttl: 300 } : s));
-    expect(drift(wrongTtl, { web })[0]).toMatchObject({ kinds: ['MissingRecords'], details: [`SRV web.${ZONE}.`] });
+    expect(drift(wrongTtl, { web })[0]).toMatchObject({
+      kinds: ['MissingRecords'],
+      details: [`DELETE SRV web.${ZONE}.`, `CREATE SRV web.${ZONE}.`],
+    });
     expect(drift([], { web })[0].kinds).toEqual(['MissingRecords']);
   });
 
@@ -63,8 +66,8 @@ describe('findZoneDrift', () => {
       {
         serviceName: 'ghost',
         kinds: ['OrphanRecords'],
-        touchedTasks: [{ taskId: T1, previousIp: '10.9.9.9' }],
-        details: [`SRV ghost.${ZONE}.`, `A ghost.${ZONE}.`, `TXT ghost.${ZONE}.`, `A ${T1}.ghost.${ZONE}.`],
+        touchedTasks: [{ taskId: T1 }],
+        details: [`DELETE SRV ghost.${ZONE}.`, `DELETE A ghost.${ZONE}.`, `DELETE A ${T1}.ghost.${ZONE}.`, `DELETE TXT ghost.${ZONE}.`],
       },
     ]);
   });
@@ -72,7 +75,7 @@ describe('findZoneDrift', () => {
   it('nominates a stray per-task record under a live service', () => {
     const zone = [...synced('web', [web[0]]), set(`${T2}.web`, 'A', ['10.0.0.2'])];
     expect(drift(zone, { web: [web[0]] })).toEqual([
-      { serviceName: 'web', kinds: ['OrphanRecords'], touchedTasks: [{ taskId: T2, previousIp: '10.0.0.2' }], details: [`A ${T2}.web.${ZONE}.`] },
+      { serviceName: 'web', kinds: ['OrphanRecords'], touchedTasks: [{ taskId: T2 }], details: [`DELETE A ${T2}.web.${ZONE}.`] },
     ]);
   });
 

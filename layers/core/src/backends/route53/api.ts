@@ -164,6 +164,42 @@ export async function recordSetsAt(hostedZoneId: string, name: string, options: 
   }
 }
 
+/**
+ * Every record set at `name` and below it (any depth, any type). ListResourceRecordSets orders names with their
+ * labels reversed (com.example.www), so a name's subtree is one contiguous run starting at the name: the read
+ * starts there and stops at the first name outside it, 300 sets a page, carrying the full cursor (name, type and
+ * set identifier). https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html
+ *
+ * @throws Error when the deadline (epoch ms) passes before the read completes, or when Route 53 repeats a cursor
+ */
+export async function recordSetsUnder(hostedZoneId: string, name: string, options: CallOptions): Promise<ZoneRecordSet[]> {
+  const top = canonicalName(name);
+  const below = `.${top}`;
+  const found: ZoneRecordSet[] = [];
+  let start: { name?: string; type?: RRType; identifier?: string } = { name: top };
+  const cursors = new Set<string>();
+  for (;;) {
+    if (Date.now() >= options.deadline) throw new Error(`deadline passed while reading ${top}`);
+    const out = await listPage(hostedZoneId, start, 300, options);
+    let passed = false;
+    for (const rs of out.ResourceRecordSets ?? []) {
+      const at = canonicalName(rs.Name ?? '');
+      if (at !== top && !at.endsWith(below)) {
+        passed = true;
+        break;
+      }
+      const set: ZoneRecordSet = fromAws(rs, at);
+      if (rs.SetIdentifier) set.setIdentifier = rs.SetIdentifier;
+      found.push(set);
+    }
+    if (passed || !out.IsTruncated || !out.NextRecordName) return found;
+    start = { name: out.NextRecordName, type: out.NextRecordType, identifier: out.NextRecordIdentifier };
+    const cursor = `${start.name}|${start.type ?? ''}|${start.identifier ?? ''}`;
+    if (cursors.has(cursor)) throw new Error(`ListResourceRecordSets repeated its cursor at ${cursor}`);
+    cursors.add(cursor);
+  }
+}
+
 /** One record set by name and type, or undefined. */
 export async function recordSet(
   hostedZoneId: string,

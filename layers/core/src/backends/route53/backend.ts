@@ -1,22 +1,30 @@
-// Route 53 directory backend: read current head sets -> read members -> plan (pure) -> apply; re-read and
-// re-plan the names whose write raced with another writer.
+// Route 53 directory backend: read current sets -> read members -> plan (pure) -> apply; re-read and re-plan the
+// names whose write raced with another writer.
+//
+// What is read for a service name: its head names and every set directly below `<name>.<zone>` (the per-task
+// names), so the plan is a full diff of what the name should hold against what it holds: level-triggered, with
+// no per-task hints from the caller. A warm container plans from what it last wrote (known-sets.ts); a write
+// planned from memory that Route 53 rejects, for whatever reason, is re-read and re-planned, never dropped.
 import pLimit from 'p-limit';
 import { logger, countMetric } from '../../observability';
-import { desiredRecords, taskRecordName, type NamingOptions } from '../../plan/records';
-import { planServiceChanges, type TaskRecordChange } from '../../plan/route53-changes';
+import { desiredRecords, headNamesFor, fqdn, taskRecordName, type DesiredRecords, type NamingOptions } from '../../plan/records';
+import { perTaskSets, planServiceChanges, type PlanResult } from '../../plan/route53-changes';
 import type { DirectoryBackend, MembersProvider, SyncOutcome, SyncRequest } from '../backend';
 import { mergeRequests } from '../backend';
-import { recordSet, recordSetsAt, scanZone } from './api';
+import { recordSetsAt, recordSetsUnder, scanZone } from './api';
 import { canonicalName } from '../../parse/dns-name';
 import { applyUnits } from './writer';
-import type { Unit } from './limits';
+import { fitsOneRequest, type Unit } from './limits';
 import { applyChangesToSets, KnownRecordSets } from './known-sets';
-import type { RecordSet } from '../../plan/records';
+import type { Member, RecordSet } from '../../plan/records';
 
 interface PlannedUnit extends Unit {
-  headNames: string[];
   current: RecordSet[];
+  /** planned from what this container last wrote, not from a fresh read */
+  fromMemory: boolean;
 }
+
+type Planned = PlannedUnit | 'in-sync' | { conflict: string };
 
 export interface Route53BackendOptions extends NamingOptions {
   hostedZoneId: string;
@@ -31,7 +39,17 @@ export interface Route53BackendOptions extends NamingOptions {
 }
 
 /** Record sets by canonical name, from a complete read of the zone. */
-type ZoneSnapshot = Map<string, RecordSet[]>;
+type ZoneSnapshot = RecordSet[];
+
+/** Whether `set` belongs to what is read for a service: its head names, or `<name>.<zone>` and below. */
+function readScope(serviceName: string, options: NamingOptions): (set: RecordSet) => boolean {
+  const heads = new Set(headNamesFor(serviceName, options).map(canonicalName));
+  const top = canonicalName(fqdn(serviceName, options.zoneName));
+  return (set) => {
+    const name = canonicalName(set.name);
+    return heads.has(name) || name.endsWith(`.${top}`);
+  };
+}
 
 export class Route53Backend implements DirectoryBackend {
   readonly name = 'route53';
@@ -46,7 +64,8 @@ export class Route53Backend implements DirectoryBackend {
     const maxRounds = this.options.maxRounds ?? 5;
     for (let round = 1; pending.length > 0; round++) {
       if (round > maxRounds || Date.now() >= deadline) {
-        for (const r of pending) outcomes.set(r.serviceName, { status: 'retry', reason: 'concurrent writers kept changing the records' });
+        const reason = round > maxRounds ? 'concurrent writers kept changing the records' : 'out of time';
+        for (const r of pending) outcomes.set(r.serviceName, { status: 'retry', reason });
         break;
       }
       const units: PlannedUnit[] = [];
@@ -55,7 +74,7 @@ export class Route53Backend implements DirectoryBackend {
         pending.map((request) =>
           limit(async () => {
             try {
-              const unit = await this.planOne(request, round > 1, deadline, zone);
+              const unit = await this.planOne(request, round === 1, deadline, zone);
               if (unit === 'in-sync') outcomes.set(request.serviceName, { status: 'ok', changed: false });
               else if ('conflict' in unit) {
                 outcomes.set(request.serviceName, { status: 'conflict', reason: unit.conflict });
@@ -72,19 +91,20 @@ export class Route53Backend implements DirectoryBackend {
         ),
       );
       const applied = await applyUnits(hostedZoneId, units, deadline);
+      const racing: SyncRequest[] = [];
       for (const unit of units) {
         const outcome = applied.get(unit.key);
+        const request = pending.find((r) => r.serviceName === unit.key) as SyncRequest;
         if (outcome?.status === 'applied') {
-          this.known.remember(unit.headNames, applyChangesToSets(unit.current, unit.changes, unit.headNames));
-        } else this.known.forget(unit.headNames);
-      }
-      const racing: SyncRequest[] = [];
-      for (const request of pending) {
-        const outcome = applied.get(request.serviceName);
-        if (!outcome) continue;
-        if (outcome.status === 'applied') outcomes.set(request.serviceName, { status: 'ok', changed: true });
-        else if (outcome.status === 'stale') racing.push(request);
-        else outcomes.set(request.serviceName, outcome);
+          this.known.remember(unit.key, applyChangesToSets(unit.current, unit.changes));
+          outcomes.set(unit.key, { status: 'ok', changed: true });
+          continue;
+        }
+        this.known.forget(unit.key);
+        // A rejected write planned from memory says only that memory was wrong (e.g. the name became foreign):
+        // re-read, and the fresh plan reports what is really there.
+        if (outcome?.status === 'stale' || (outcome?.status === 'invalid' && unit.fromMemory)) racing.push(request);
+        else if (outcome) outcomes.set(unit.key, outcome);
       }
       if (racing.length > 0) {
         countMetric('Route53Races', racing.length);
@@ -105,33 +125,34 @@ export class Route53Backend implements DirectoryBackend {
    * names are then read one by one. Like any read it only seeds the compare-and-swap.
    */
   private async bulkRead(pending: SyncRequest[], deadline: number): Promise<ZoneSnapshot | undefined> {
-    const toRead = pending.filter((r) => !this.known.get(desiredRecords(r.serviceName, [], this.options).headNames));
+    const toRead = pending.filter((r) => !this.known.get(r.serviceName));
     if (toRead.length < (this.options.bulkReadMinNames ?? 8)) return undefined;
     try {
       const scan = await scanZone(this.options.hostedZoneId, { deadline, maxPages: Math.ceil(toRead.length / 3) });
-      if (!scan.complete) return undefined;
-      const zone: ZoneSnapshot = new Map();
-      for (const set of scan.sets) {
-        const name = canonicalName(set.name);
-        (zone.get(name) ?? zone.set(name, []).get(name)!).push(set);
-      }
-      return zone;
+      return scan.complete ? scan.sets : undefined;
     } catch (error) {
       logger.warn('Reading the whole zone failed; reading names one by one', { error: (error as Error).message });
       return undefined;
     }
   }
 
-  private async planOne(
-    request: SyncRequest,
-    rereadTaskRecords: boolean,
-    deadline: number,
-    zone?: ZoneSnapshot,
-  ): Promise<PlannedUnit | 'in-sync' | { conflict: string }> {
-    const headNames = desiredRecords(request.serviceName, [], this.options).headNames;
-    const known = rereadTaskRecords ? undefined : this.known.get(headNames);
+  /** Reads what the service's names hold: the head names and the subtree of `<name>.<zone>`. */
+  private async read(serviceName: string, deadline: number, zone?: ZoneSnapshot): Promise<RecordSet[]> {
+    if (zone) return zone.filter(readScope(serviceName, this.options));
+    const { hostedZoneId } = this.options;
+    const top = fqdn(serviceName, this.options.zoneName);
+    const others = headNamesFor(serviceName, this.options).filter((n) => canonicalName(n) !== canonicalName(top));
+    const reads = await Promise.all([
+      recordSetsUnder(hostedZoneId, top, { deadline }),
+      ...others.map((name) => recordSetsAt(hostedZoneId, name, { deadline })),
+    ]);
+    return reads.flat();
+  }
+
+  private async planOne(request: SyncRequest, mayUseMemory: boolean, deadline: number, zone?: ZoneSnapshot): Promise<Planned> {
+    const known = mayUseMemory ? this.known.get(request.serviceName) : undefined;
     if (known) {
-      const planned = await this.planFrom(known, request, rereadTaskRecords, deadline);
+      const planned = await this.planFrom(known, request, true);
       // Only a write can be planned from memory: "in sync" or a conflict must be confirmed by a fresh read.
       if (typeof planned === 'object' && 'changes' in planned) {
         countMetric('Route53ReadsSaved');
@@ -139,52 +160,89 @@ export class Route53Backend implements DirectoryBackend {
       }
     }
     // Read the directory before the members: a member added after this read makes our CAS fail, never vanish.
-    const current = zone
-      ? headNames.flatMap((name) => zone.get(canonicalName(name)) ?? [])
-      : (await Promise.all(headNames.map((name) => recordSetsAt(this.options.hostedZoneId, name, { deadline })))).flat();
-    return this.planFrom(current, request, rereadTaskRecords, deadline);
+    const current = await this.read(request.serviceName, deadline, zone);
+    return this.planFrom(current, request, false);
   }
 
-  private async planFrom(
-    current: RecordSet[],
-    request: SyncRequest,
-    rereadTaskRecords: boolean,
-    deadline: number,
-  ): Promise<PlannedUnit | 'in-sync' | { conflict: string }> {
-    const { hostedZoneId, ownerId, recordTtl } = { ...this.options, recordTtl: this.options.ttl };
-    const naming: NamingOptions = this.options;
+  private async planFrom(current: RecordSet[], request: SyncRequest, fromMemory: boolean): Promise<Planned> {
     const members = await this.options.members(request.serviceName);
-    const desired = desiredRecords(request.serviceName, members, naming);
-    for (const t of desired.truncated) {
-      countMetric('RecordSetsTruncated');
-      logger.warn('Record set capped at Route 53 limits; extra endpoints are not published', t);
+    const { desired, plan, blockedTasks } = planWithinOneRequest(request, members, current, this.options);
+    if (blockedTasks.length > 0 && !fromMemory) {
+      countMetric('OwnershipConflicts', blockedTasks.length);
+      logger.error('Record name is owned by someone else; not touching it', {
+        serviceName: request.serviceName,
+        reason: 'per-task names hold records not written by ecs-service-discovery; those tasks are not published',
+        taskIds: blockedTasks,
+      });
     }
-    const touchedTasks: TaskRecordChange[] = [];
-    for (const task of request.touchedTasks) {
-      const name = taskRecordName(task.taskId, request.serviceName, naming.zoneName);
-      const wanted = desired.taskRecords.get(task.taskId);
-      if (wanted) {
-        touchedTasks.push({ taskId: task.taskId, desired: wanted });
-        continue;
-      }
-      // After a rejected write, delete exactly what is there (TTL or IP may differ from what state remembers).
-      const existing = rereadTaskRecords
-        ? await recordSet(hostedZoneId, name, 'A', { deadline })
-        : task.previousIp
-          ? { name, type: 'A' as const, ttl: recordTtl, values: [task.previousIp] }
-          : undefined;
-      if (existing) touchedTasks.push({ taskId: task.taskId, existing });
+    if (desired.unpublished.length > 0) {
+      countMetric('RecordSetsTruncated', desired.unpublished.length);
+      logger.warn('Not every task of the service name is published: Route 53 limits', {
+        serviceName: request.serviceName,
+        published: desired.published.length,
+        unpublished: desired.unpublished.length,
+        limitedBy: desired.limitedBy,
+      });
     }
-    const plan = planServiceChanges({ desired, current, touchedTasks, ownerId, ttl: recordTtl });
     if (plan.kind === 'in-sync') return 'in-sync';
     if (plan.kind === 'conflict') return { conflict: plan.reason };
-    return { key: request.serviceName, changes: plan.changes, headNames: desired.headNames, current };
+    return { key: request.serviceName, changes: plan.changes, current, fromMemory };
   }
+}
+
+/**
+ * Pure: the plan for one service name, its published subset shrunk (largest first, by bisection) until the whole
+ * atomic unit fits one ChangeResourceRecordSets request. The unit is never split: that would let another writer
+ * interleave between its parts. A member whose per-task name holds records that are not ours (a CNAME, an alias,
+ * a routing-policy set, another service's head) is left out (`blockedTasks`): the rest of the name still converges.
+ */
+export function planWithinOneRequest(
+  request: SyncRequest,
+  members: Member[],
+  current: RecordSet[],
+  options: Pick<Route53BackendOptions, 'zoneName' | 'srvNameFormat' | 'ttl' | 'hostAddressRecords' | 'ownerId'>,
+): { desired: DesiredRecords; plan: PlanResult; blockedTasks: string[] } {
+  const knownTaskIds = [...request.touchedTasks.map((t) => t.taskId), ...members.map((m) => m.taskId)];
+  const blockedTasks = members
+    .map((m) => m.taskId)
+    .filter((taskId) => {
+      const name = canonicalName(taskRecordName(taskId, request.serviceName, options.zoneName));
+      const here = current.filter((s) => canonicalName(s.name) === name);
+      const ours = perTaskSets(here, fqdn(request.serviceName, options.zoneName), [taskId]);
+      return here.length > ours.length;
+    });
+  const publishable = blockedTasks.length > 0 ? members.filter((m) => !blockedTasks.includes(m.taskId)) : members;
+  const planFor = (maxTasks?: number) => {
+    const desired = desiredRecords(request.serviceName, publishable, options, maxTasks);
+    const plan = planServiceChanges({ desired, current, knownTaskIds, ownerId: options.ownerId, ttl: options.ttl });
+    return { desired, plan, blockedTasks };
+  };
+  const fits = (p: PlanResult) => p.kind !== 'changes' || fitsOneRequest(p.changes);
+  const full = planFor();
+  if (fits(full.plan)) return full;
+  let best = planFor(0);
+  let [low, high] = [1, full.desired.published.length - 1];
+  while (low <= high) {
+    const middle = Math.floor((low + high) / 2);
+    const attempt = planFor(middle);
+    if (fits(attempt.plan)) {
+      best = attempt;
+      low = middle + 1;
+    } else high = middle - 1;
+  }
+  return best;
 }
 
 /** The Route 53 backend every function uses, wired from the shared configuration and state store. */
 export function route53BackendFor(
-  config: { hostedZoneId: string; zoneName: string; srvNameFormat: 'plain' | 'rfc2782'; recordTtl: number; ownerId: string },
+  config: {
+    hostedZoneId: string;
+    zoneName: string;
+    srvNameFormat: 'plain' | 'rfc2782';
+    recordTtl: number;
+    ownerId: string;
+    hostAddressRecords?: boolean;
+  },
   members: MembersProvider,
 ): Route53Backend {
   return new Route53Backend({
@@ -193,6 +251,7 @@ export function route53BackendFor(
     srvNameFormat: config.srvNameFormat,
     ttl: config.recordTtl,
     ownerId: config.ownerId,
+    hostAddressRecords: config.hostAddressRecords,
     members,
   });
 }

@@ -30,44 +30,35 @@ export function unitCost(changes: Change[]): Cost {
   });
 }
 
+/** Whether changes fit one ChangeResourceRecordSets request (1,000 values, 32,000 value characters). */
+export const fitsOneRequest = (changes: Change[]): boolean => fits(unitCost(changes));
+
 const fits = (c: Cost) => c.records <= MAX_RECORDS_PER_REQUEST && c.chars <= MAX_VALUE_CHARS_PER_REQUEST;
 
-/**
- * A unit too large for one request is split, keeping DELETE+CREATE pairs of one record set together and the order
- * (ownership claim first, release last). Atomicity across the parts is lost; that only happens for services with
- * hundreds of tasks changing at once, and the next sync round repairs any interleaving.
- */
-export function splitOversizedUnit(unit: Unit): Unit[] {
-  if (fits(unitCost(unit.changes))) return [unit];
-  const groups: Change[][] = [];
-  for (const change of unit.changes) {
-    const last = groups[groups.length - 1];
-    const pairsWithLast =
-      last?.length === 1 && last[0].action === 'DELETE' && change.action === 'CREATE' &&
-      last[0].set.name === change.set.name && last[0].set.type === change.set.type;
-    if (pairsWithLast) last.push(change);
-    else groups.push([change]);
-  }
-  const parts: Unit[] = [];
-  let current: Change[] = [];
-  for (const group of groups) {
-    if (current.length > 0 && !fits(unitCost([...current, ...group]))) {
-      parts.push({ key: unit.key, changes: current });
-      current = [];
-    }
-    current.push(...group);
-  }
-  if (current.length > 0) parts.push({ key: unit.key, changes: current });
-  return parts;
+export interface PackedUnits {
+  /** requests to send, in order; each holds whole units */
+  batches: Unit[][];
+  /** units that alone exceed one request: never split (that would break their atomicity), never sent */
+  oversized: Unit[];
 }
 
-/** Greedy, order-preserving packing of units into requests within both limits. */
-export function packUnits(units: Unit[]): Unit[][] {
+/**
+ * Greedy, order-preserving packing of whole units into requests within both limits. A unit is atomic (a
+ * compare-and-swap), so it is never split across requests; the planner keeps each unit within one request by
+ * shrinking the published subset (plan/records.ts desiredRecords maxTasks), and a unit that still does not fit is
+ * returned in `oversized`.
+ */
+export function packUnits(units: Unit[]): PackedUnits {
   const batches: Unit[][] = [];
+  const oversized: Unit[] = [];
   let batch: Unit[] = [];
   let cost: Cost = { records: 0, chars: 0 };
-  for (const unit of units.flatMap(splitOversizedUnit)) {
+  for (const unit of units) {
     const c = unitCost(unit.changes);
+    if (!fits(c)) {
+      oversized.push(unit);
+      continue;
+    }
     const next = { records: cost.records + c.records, chars: cost.chars + c.chars };
     if (batch.length > 0 && !fits(next)) {
       batches.push(batch);
@@ -78,5 +69,5 @@ export function packUnits(units: Unit[]): Unit[][] {
     cost = { records: cost.records + c.records, chars: cost.chars + c.chars };
   }
   if (batch.length > 0) batches.push(batch);
-  return batches;
+  return { batches, oversized };
 }

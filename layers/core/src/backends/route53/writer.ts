@@ -12,8 +12,15 @@ export type UnitOutcome =
   | { status: 'invalid'; reason: string }
   | { status: 'retry'; reason: string };
 
-// Route 53's wording for a compare that failed; anything else (e.g. "conflicting RRSet of type CNAME") is invalid.
-const STALE_PATTERNS = [/but it already exists/i, /values provided do not match/i, /but it was not found/i];
+// Route 53's wording for a compare that failed: the name changed since we read it. A "conflicting RRSet" (someone
+// put a CNAME, or another type that excludes ours, at the name) is a change since our read too: a fresh read then
+// shows the foreign records and the planner reports an ownership conflict. Anything else is invalid input.
+const STALE_PATTERNS = [
+  /but it already exists/i,
+  /values provided do not match/i,
+  /but it was not found/i,
+  /conflicting RRSet/i,
+];
 
 export function classifyRejection(
   error: unknown,
@@ -73,7 +80,11 @@ export async function applyUnits(
 ): Promise<Map<string, UnitOutcome>> {
   const outcomes = new Map<Unit, UnitOutcome>();
   // Requests go out one after another: concurrent writers to one zone only earn PriorRequestNotComplete.
-  for (const batch of packUnits(units)) await sendBatch(hostedZoneId, batch, deadline, outcomes);
+  const { batches, oversized } = packUnits(units);
+  for (const unit of oversized) {
+    outcomes.set(unit, { status: 'invalid', reason: 'the atomic change unit exceeds one Route 53 request' });
+  }
+  for (const batch of batches) await sendBatch(hostedZoneId, batch, deadline, outcomes);
   const rank = { applied: 0, stale: 1, retry: 2, invalid: 3 } as const;
   const byKey = new Map<string, UnitOutcome>();
   for (const [unit, outcome] of outcomes) {
