@@ -5,6 +5,10 @@
 //   both:     A    <task-id>.<name>.<zone>    the task's IP (the SRV target)
 //             A    <name>.<zone>              awsvpc task IPs (bridge/host tasks share a host IP, so they need SRV)
 import type { Endpoint } from '../resolve/endpoints';
+import { fqdn, headNamesFor, srvRecordName, taskRecordName } from '../naming/names';
+
+// The name builders live in naming/names.ts (composed and checked in one place); re-exported for existing importers.
+export { fqdn, headNamesFor, srvRecordName, taskRecordName };
 
 export type RecordType = 'A' | 'SRV' | 'TXT' | 'CNAME';
 
@@ -49,27 +53,6 @@ export interface DesiredRecords {
   heads: RecordSet[];
   taskRecords: Map<string, RecordSet>;
   truncated: { name: string; type: RecordType; dropped: number }[];
-}
-
-export const fqdn = (relative: string, zoneName: string) => `${relative}.${zoneName}.`.toLowerCase();
-
-export function taskRecordName(taskId: string, serviceName: string, zoneName: string): string {
-  return fqdn(`${taskId}.${serviceName}`, zoneName);
-}
-
-export function srvRecordName(serviceName: string, protocol: 'tcp' | 'udp', options: NamingOptions): string {
-  return options.srvNameFormat === 'rfc2782'
-    ? fqdn(`_${serviceName}._${protocol}`, options.zoneName)
-    : fqdn(serviceName, options.zoneName);
-}
-
-export function headNamesFor(serviceName: string, options: NamingOptions): string[] {
-  const names = new Set([fqdn(serviceName, options.zoneName)]);
-  if (options.srvNameFormat === 'rfc2782') {
-    names.add(srvRecordName(serviceName, 'tcp', options));
-    names.add(srvRecordName(serviceName, 'udp', options));
-  }
-  return [...names];
 }
 
 function capped(values: string[]): { kept: string[]; dropped: number } {

@@ -7,7 +7,7 @@
 //   - a head name carrying the TXT value `"heritage=ecs-service-discovery,owner=<OwnerId>"` (ownerTxtValue);
 //     the service name is the head's relative name, or <name> for the RFC 2782 form _<name>._<proto>;
 //   - per-task A records `<task-id>.<service>.<zone>` under such a service, whose first label is an ECS task ID.
-import { canonicalName, normaliseServiceName } from '../parse/dns-name';
+import { canonicalName, relativeServiceName } from '../naming/names';
 import { desiredRecords, type Member, type NamingOptions, type RecordSet, type RecordType } from '../plan/records';
 import { normaliseSet, ownerTxtValue, sameSet } from '../plan/route53-changes';
 import type { TouchedTask } from '../backends/backend';
@@ -41,15 +41,19 @@ export const looksLikeTaskId = (label: string) => TASK_ID.test(label);
 
 const MANAGED: RecordType[] = ['SRV', 'A'];
 
-/** The service a head name belongs to, or undefined when the name is not one we could have written. */
+/**
+ * The service a head name belongs to, or undefined when the name is not one we could have written: the inverse of
+ * naming/names headNamesFor (`<service>.<zone>.`, `_<service>._tcp|udp.<zone>.`, service names of several labels too).
+ */
 export function serviceNameOfHead(name: string, zoneName: string): string | undefined {
   const suffix = `.${zoneName.toLowerCase()}.`;
   const canonical = canonicalName(name);
   if (!canonical.endsWith(suffix)) return undefined;
   const relative = canonical.slice(0, -suffix.length);
-  const rfc = /^_([^.]+)\._(?:tcp|udp)$/.exec(relative);
+  const rfc = /^_(.+)\._(?:tcp|udp)$/.exec(relative);
   const candidate = rfc ? rfc[1] : relative;
-  return normaliseServiceName(candidate) === candidate ? candidate : undefined;
+  const checked = relativeServiceName(candidate, zoneName.toLowerCase());
+  return checked.ok && checked.value === candidate ? candidate : undefined;
 }
 
 export function findZoneDrift(input: ZoneDriftInput): NameDrift[] {
