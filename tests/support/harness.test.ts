@@ -177,6 +177,27 @@ describe('route53 guard: rules moto lacks', () => {
     await send([change('CREATE', rrs(`big.${ZONE}`, 'A', ips(400)))]);
   });
 
+  it('f. rejects a label over 63 octets and a name over 255 octets (253 characters); the limits themselves pass', async () => {
+    /** a name of `chars` characters without the trailing dot, ending in the zone, in labels of at most 63 */
+    const nameOf = (chars: number): string => {
+      const labels: string[] = [];
+      for (let left = chars - ZONE.length - 1; left > 0; ) {
+        const n = left === 64 ? 62 : Math.min(63, left); // never leave a single dot over (an empty label)
+        labels.push('x'.repeat(n));
+        left -= n + 1;
+      }
+      return [...labels, ZONE].join('.');
+    };
+    expect([nameOf(253).length, nameOf(254).length]).toEqual([253, 254]);
+    await expectInvalidChangeBatch(
+      [change('CREATE', rrs(`${'a'.repeat(64)}.${ZONE}`, 'A', ['10.0.0.1']))],
+      `FATAL problem: DomainLabelTooLong (Domain label is too long) encountered with '${'a'.repeat(64)}'`,
+    );
+    await expectInvalidChangeBatch([change('CREATE', rrs(nameOf(254), 'TXT', ['"x"']))], /DomainNameTooLong/);
+    await send([change('CREATE', rrs(`${'a'.repeat(63)}.${ZONE}`, 'A', ['10.0.0.1'])), change('CREATE', rrs(`${nameOf(253)}.`, 'TXT', ['"x"']))]);
+    expect((await listRecords(zoneId)).map((r) => r.name.length)).toEqual(expect.arrayContaining([63 + ZONE.length + 2, 254]));
+  });
+
   it('e. answers DELETE mismatches like Route 53 and keeps CREATE-of-existing as InvalidChangeBatch', async () => {
     await send([change('CREATE', rrs(`x.${ZONE}`, 'A', ['10.0.0.1', '10.0.0.2']))]);
     await expectInvalidChangeBatch(

@@ -16,7 +16,9 @@
 //   - DELETE of a missing set ("... but it was not found") or with other values ("... but the values provided do
 //     not match the current values"); moto answers both as InvalidInput and compares values in order;
 //   - a CNAME beside any other type at one name (the apex included), judged on the zone state after the batch;
-//   - a name outside the zone.
+//   - a name outside the zone;
+//   - a record name with a label over 63 octets or over 255 octets in wire format (RFC 1035 section 2.3.4; Route 53
+//     answers "FATAL problem: DomainLabelTooLong (Domain label is too long) encountered with '<label>'").
 // A valid batch is then applied to moto with UPSERT/DELETE requests that work around moto's bugs (a DELETE with a
 // SetIdentifier removes every set in the zone carrying that identifier; DELETE is checked against moto's change
 // journal rather than the current values), and the guard answers like Route 53 (ChangeInfo, Status PENDING).
@@ -45,7 +47,19 @@ export const ROUTE53_LIMITS = {
   maxValueCharactersPerRequest: 32000,
   maxValuesPerRecordSet: 400,
   maxItemsPerListPage: 300,
+  maxLabelOctets: 63,
+  maxNameOctets: 255,
 } as const;
+
+/** Route 53's answer to a record name over the RFC 1035 size limits, or undefined when the name fits. */
+function nameTooLong(lname: string): string | undefined {
+  const labels = lname.replace(/\.$/, '').split('.');
+  const label = labels.find((l) => l.length > ROUTE53_LIMITS.maxLabelOctets);
+  if (label) return `FATAL problem: DomainLabelTooLong (Domain label is too long) encountered with '${label}'`;
+  const octets = labels.reduce((n, l) => n + 1 + l.length, 1);
+  if (octets > ROUTE53_LIMITS.maxNameOctets) return `FATAL problem: DomainNameTooLong (Domain name is too long) encountered with '${lname}'`;
+  return undefined;
+}
 
 export type FaultCode = 'Throttling' | 'PriorRequestNotComplete' | 'ServiceUnavailable';
 export type FaultOperation = 'ChangeResourceRecordSets' | 'ListResourceRecordSets' | '*' | (string & {});
@@ -538,6 +552,9 @@ export async function startRoute53Guard(options: Route53GuardOptions): Promise<R
         form,
       );
     }
+
+    const badNames = batchChanges.flatMap((c) => nameTooLong(c.set.lname) ?? []);
+    if (badNames.length) return invalidChangeBatch(badNames, form);
 
     return withZoneLock(zoneId, async () => {
       const zone = await readZone(zoneId, req.headers);

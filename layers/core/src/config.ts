@@ -1,6 +1,7 @@
 // Runtime settings, read once from the environment the template sets. Invalid settings fail the cold start loudly
 // rather than writing wrong records.
 import { z } from 'zod';
+import { checkZoneName } from './naming/names';
 
 const commaList = z
   .string()
@@ -11,10 +12,15 @@ const ConfigSchema = z.object({
   STATE_TABLE_NAME: z.string().min(1),
   IDEMPOTENCY_TABLE_NAME: z.string().optional(),
   HOSTED_ZONE_ID: z.string().min(1).transform((v) => v.replace(/^\/hostedzone\//, '')),
+  // The hosted zone's name: RFC 1035 limits, with room left for the names composed under it (naming/names).
   ZONE_NAME: z
     .string()
     .min(1)
-    .transform((v) => v.toLowerCase().replace(/\.$/, '')),
+    .transform((v) => v.trim().toLowerCase().replace(/\.$/, ''))
+    .superRefine((v, ctx) => {
+      const checked = checkZoneName(v);
+      if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem });
+    }),
   RECORD_TTL: z.coerce.number().int().min(0).max(2147483647).default(10),
   SRV_NAME_FORMAT: z.enum(['plain', 'rfc2782']).default('plain'),
   HOST_ADDRESS_RECORDS: z.enum(['true', 'false']).default('false'),

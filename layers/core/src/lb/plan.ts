@@ -14,13 +14,14 @@
 // if the marker is still exactly what we read, so the unit is a compare-and-swap over both names even where the
 // emulator does not compare alias targets on DELETE.
 import { createHash } from 'node:crypto';
-import { canonicalName, isDnsLabel, fitsInZone } from '../parse/dns-name';
-import { fqdn, type RecordSet, type RecordType } from '../plan/records';
+import { canonicalName, lbNamesFor, type LbNames } from '../naming/names';
+import type { RecordSet, RecordType } from '../plan/records';
 import type { Change } from '../plan/route53-changes';
 import type { LbRecordType } from './config';
 import type { LoadBalancerTarget } from './load-balancers';
 
-export const OWNER_LABEL = '_owner';
+// The names are composed and checked in naming/names.ts; re-exported for existing importers.
+export { lbNames, lbNamesFor, OWNER_LABEL, type LbNames } from '../naming/names';
 /** Longest TXT character-string (RFC 1035: 255 octets) */
 const MAX_TXT_STRING = 255;
 
@@ -33,22 +34,10 @@ export function lbServiceTagValue(serviceArn: string): string {
   return `"ecs-service-sha256=${createHash('sha256').update(serviceArn).digest('hex')}"`;
 }
 
-/** The DNS label of an ECS service name (lower case), or undefined when it is not a valid label. */
+/** The DNS label of an ECS service name (lower case), or undefined when it or a name made from it is invalid. */
 export function lbLabel(serviceName: string, zoneName: string): string | undefined {
-  const label = serviceName.toLowerCase();
-  if (!isDnsLabel(label)) return undefined;
-  return fitsInZone(`${OWNER_LABEL}.${label}`, zoneName) ? label : undefined;
-}
-
-export interface LbNames {
-  /** `<service>.<zone>.` */
-  name: string;
-  /** `_owner.<service>.<zone>.` */
-  ownerName: string;
-}
-
-export function lbNames(label: string, zoneName: string): LbNames {
-  return { name: fqdn(label, zoneName), ownerName: fqdn(`${OWNER_LABEL}.${label}`, zoneName) };
+  const checked = lbNamesFor(serviceName, zoneName);
+  return checked.ok ? checked.value.label : undefined;
 }
 
 const byArn = (a: LoadBalancerTarget, b: LoadBalancerTarget) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0);

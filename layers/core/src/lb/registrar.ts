@@ -23,7 +23,7 @@ import { parseCloudTrailServiceEvent, type ServiceChangeEvent } from '../parse/c
 import { InvalidEventError } from '../parse/task-event';
 import type { LbConfig } from './config';
 import { resolveLoadBalancers, type ResolvedLoadBalancers } from './load-balancers';
-import { chooseLoadBalancer, desiredLbRecord, lbLabel, lbNames, type LbNames } from './plan';
+import { chooseLoadBalancer, desiredLbRecord, lbNamesFor, type LbNames } from './plan';
 import { LbRecordSync } from './records';
 import { judgeLbEvent, nextLbState, StaleLbStateError, type LbResolution, type LbServiceState, type LbStateStore, type LbVerdict } from './state';
 
@@ -116,15 +116,15 @@ export function createLbRegistrar(deps: LbRegistrarDeps) {
       log.info('Ignored event: cluster is not in ClusterArns');
       return { kind: 'skip', reason: 'cluster not in scope' };
     }
-    const label = lbLabel(event.serviceName, config.zoneName);
-    if (!label) {
+    // Checked before any state or record: a rejected name is consumed (no retry), with one line and a metric.
+    const checked = lbNamesFor(event.serviceName, config.zoneName);
+    if (!checked.ok) {
       countMetric('InvalidServiceNames');
-      log.error('Service name is not a valid DNS label (letters, digits, hyphens; at most 63); no record written', {
-        zoneName: config.zoneName,
-      });
-      return { kind: 'skip', reason: 'service name is not a DNS label' };
+      log.error(`Service name rejected, no record written: ${checked.problem}`, { zoneName: config.zoneName });
+      return { kind: 'skip', reason: `invalid service name: ${checked.problem}` };
     }
-    return { kind: 'change', event, names: lbNames(label, config.zoneName), log };
+    const { name, ownerName } = checked.value;
+    return { kind: 'change', event, names: { name, ownerName }, log };
   }
 
   async function resolveRecord(event: ServiceChangeEvent, names: LbNames, log: Logger): Promise<LbResolution> {

@@ -1,24 +1,15 @@
-// DNS name rules (RFC 1035 labels, lower case). Names that break them are rejected before any write.
-const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const MAX_NAME_LENGTH = 253;
+// DNS name rules live in naming/names.ts (one place); re-exported here for existing importers.
+import { relativeServiceName } from '../naming/names';
 
-export function isDnsLabel(label: string): boolean {
-  return LABEL.test(label);
-}
+export { canonicalName, fitsInZone, isDnsLabel } from '../naming/names';
 
-/** A service name from metadata: one or more labels. Returns the normalised name, or undefined when invalid. */
-export function normaliseServiceName(raw: string): string | undefined {
-  const name = raw.trim().toLowerCase().replace(/\.$/, '');
-  if (!name || name.length > MAX_NAME_LENGTH) return undefined;
-  return name.split('.').every(isDnsLabel) ? name : undefined;
-}
-
-export function fitsInZone(relativeName: string, zoneName: string): boolean {
-  return `${relativeName}.${zoneName}`.length <= MAX_NAME_LENGTH;
-}
-
-/** Route 53 returns names with a trailing dot and escapes some characters; compare in this form. */
-export function canonicalName(name: string): string {
-  const lower = name.toLowerCase().replace(/\\052/g, '*');
-  return lower.endsWith('.') ? lower : `${lower}.`;
+/**
+ * A user-given service name, lower case, relative to `zoneName` (see naming/names relativeServiceName); undefined
+ * when invalid. Without a zone, a fully qualified name (trailing dot) cannot be placed and is rejected.
+ * Prefer serviceNameFor, which also checks every name composed from it.
+ */
+export function normaliseServiceName(raw: string, zoneName?: string): string | undefined {
+  if (zoneName === undefined && raw.trim().endsWith('.')) return undefined;
+  const result = relativeServiceName(raw, zoneName ?? '');
+  return result.ok ? result.value : undefined;
 }

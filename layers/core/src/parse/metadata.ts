@@ -9,7 +9,7 @@
 //   SERVICE_<port>_TAGS / SERVICE_TAGS       comma-separated tags (kept for the directory)
 //   SERVICE_<port>_CHECK_HTTP / _CHECK_TCP / _CHECK_INTERVAL / _CHECK_TIMEOUT (and un-numbered forms)
 //                             health-check settings kept for the health checker
-import { normaliseServiceName } from './dns-name';
+import { serviceNameFor, type NamingContext } from '../naming/names';
 
 export interface PortMapping {
   containerPort?: number;
@@ -45,6 +45,9 @@ export interface MetadataProblem {
   containerName: string;
   containerPort?: number;
   problem: string;
+  /** set for a rejected service name: the setting it came from (SERVICE_<port>_NAME or SERVICE_NAME) and its value */
+  field?: string;
+  value?: string;
 }
 
 export interface ServiceMetadata {
@@ -88,9 +91,15 @@ export function carriesServiceMetadata(metadata: ServiceMetadata): boolean {
   return metadata.ports.length > 0 || metadata.problems.length > 0;
 }
 
+/**
+ * The ports of a task definition's containers that name a service, with their settings. `naming` (zone and SRV name
+ * format) is needed because a name is accepted only when every record name composed from it is valid
+ * (naming/names serviceNameFor); a rejected name becomes a problem naming the setting, the value and the rule.
+ */
 export function serviceMetadata(
   containers: ContainerDefinitionLike[],
   environmentOverrides: Record<string, Record<string, string>>,
+  naming: NamingContext,
 ): ServiceMetadata {
   const ports: ServicePort[] = [];
   const problems: MetadataProblem[] = [];
@@ -106,14 +115,18 @@ export function serviceMetadata(
       const key = (suffix: string) => settings[`SERVICE_${port}_${suffix}`] ?? settings[`SERVICE_${suffix}`];
       if (isTrue(settings[`SERVICE_${port}_IGNORE`])) continue;
       const portName = settings[`SERVICE_${port}_NAME`];
-      const sharedName = settings.SERVICE_NAME;
-      const rawName = portName ?? (sharedName && mapped.length > 1 ? `${sharedName}-${port}` : sharedName);
+      const field = portName !== undefined ? `SERVICE_${port}_NAME` : 'SERVICE_NAME';
+      const rawName = portName ?? settings.SERVICE_NAME;
       if (rawName === undefined) continue;
-      const name = normaliseServiceName(rawName);
-      if (!name) {
-        problems.push({ containerName, containerPort: port, problem: `service name "${rawName}" is not a valid DNS name` });
+      // Registrator's "-<port>" suffix for a shared name, added to the relative name (after a trailing-dot name
+      // is placed in the zone) and checked with it.
+      const suffix = portName === undefined && mapped.length > 1 ? `-${port}` : '';
+      const checked = serviceNameFor(rawName, naming, suffix);
+      if (!checked.ok) {
+        problems.push({ containerName, containerPort: port, field, value: rawName, problem: checked.problem });
         continue;
       }
+      const name = checked.value;
       ports.push({
         containerName,
         containerPort: port,

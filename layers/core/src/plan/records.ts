@@ -7,6 +7,10 @@
 //             A    <name>.<zone>              awsvpc task IPv4s (bridge/host tasks share a host IP, so they need
 //             AAAA <name>.<zone>              SRV; HostAddressRecords=true adds their hosts' addresses too)
 import type { Endpoint } from '../resolve/endpoints';
+import { fqdn, headNamesFor, srvRecordName, taskRecordName } from '../naming/names';
+
+// The name builders live in naming/names.ts (composed and checked in one place); re-exported for existing importers.
+export { fqdn, headNamesFor, srvRecordName, taskRecordName };
 
 export type RecordType = 'A' | 'AAAA' | 'SRV' | 'TXT' | 'CNAME';
 
@@ -61,27 +65,6 @@ export interface DesiredRecords {
   unpublished: string[];
   /** why members were left out: a record set's limits, or the request limit the backend passed as maxTasks */
   limitedBy?: 'record-set' | 'request';
-}
-
-export const fqdn = (relative: string, zoneName: string) => `${relative}.${zoneName}.`.toLowerCase();
-
-export function taskRecordName(taskId: string, serviceName: string, zoneName: string): string {
-  return fqdn(`${taskId}.${serviceName}`, zoneName);
-}
-
-export function srvRecordName(serviceName: string, protocol: 'tcp' | 'udp', options: NamingOptions): string {
-  return options.srvNameFormat === 'rfc2782'
-    ? fqdn(`_${serviceName}._${protocol}`, options.zoneName)
-    : fqdn(serviceName, options.zoneName);
-}
-
-export function headNamesFor(serviceName: string, options: NamingOptions): string[] {
-  const names = new Set([fqdn(serviceName, options.zoneName)]);
-  if (options.srvNameFormat === 'rfc2782') {
-    names.add(srvRecordName(serviceName, 'tcp', options));
-    names.add(srvRecordName(serviceName, 'udp', options));
-  }
-  return [...names];
 }
 
 /** The task's per-task record name and its addresses (one task has one IPv4 and at most one IPv6 address). */

@@ -94,7 +94,7 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
   const { config, store, backend } = deps;
   const log = deps.log ?? rootLogger;
   const now = deps.now ?? (() => new Date());
-  const processor = new TaskProcessor({ store, tombstoneTtlSeconds: config.tombstoneTtlSeconds, now });
+  const processor = new TaskProcessor({ store, tombstoneTtlSeconds: config.tombstoneTtlSeconds, naming: config, now });
   const report = emptyReport();
   const outOfTime = () => Date.now() >= deadline;
 

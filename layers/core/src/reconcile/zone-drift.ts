@@ -8,7 +8,7 @@
 //   - a head name carrying the TXT value `"heritage=ecs-service-discovery,owner=<OwnerId>"` (ownerTxtValue);
 //     the service name is the head's relative name, or <name> for the RFC 2782 form _<name>._<proto>;
 //   - per-task A records `<task-id>.<service>.<zone>` under such a service, whose first label is an ECS task ID.
-import { canonicalName, normaliseServiceName } from '../parse/dns-name';
+import { canonicalName, fqdn, headNamesFor, relativeServiceName } from '../naming/names';
 import { type Member, type NamingOptions, type RecordSet } from '../plan/records';
 import { looksLikeTaskId, ownerTxtValue, type Change } from '../plan/route53-changes';
 import type { TouchedTask } from '../backends/backend';
@@ -37,21 +37,24 @@ export interface ZoneDriftInput {
   exclude?: Set<string>;
 }
 
-/** The service a head name belongs to, or undefined when the name is not one we could have written. */
+/**
+ * The service a head name belongs to, or undefined when the name is not one we could have written: the inverse of
+ * naming/names headNamesFor (`<service>.<zone>.`, `_<service>._tcp|udp.<zone>.`, service names of several labels too).
+ */
 export function serviceNameOfHead(name: string, zoneName: string): string | undefined {
   const suffix = `.${zoneName.toLowerCase()}.`;
   const canonical = canonicalName(name);
   if (!canonical.endsWith(suffix)) return undefined;
   const relative = canonical.slice(0, -suffix.length);
-  const rfc = /^_([^.]+)\._(?:tcp|udp)$/.exec(relative);
+  const rfc = /^_(.+)\._(?:tcp|udp)$/.exec(relative);
   const candidate = rfc ? rfc[1] : relative;
-  return normaliseServiceName(candidate) === candidate ? candidate : undefined;
+  const checked = relativeServiceName(candidate, zoneName.toLowerCase());
+  return checked.ok && checked.value === candidate ? candidate : undefined;
 }
 
 export function findZoneDrift(input: ZoneDriftInput): NameDrift[] {
   const { naming, ownerId } = input;
   const ownerValue = ownerTxtValue(ownerId);
-  const suffix = `.${naming.zoneName.toLowerCase()}.`;
   const sets = input.zone.map((s) => ({ ...s, name: canonicalName(s.name) }));
   const owned = new Set<string>();
   for (const set of sets) {
@@ -64,10 +67,8 @@ export function findZoneDrift(input: ZoneDriftInput): NameDrift[] {
   for (const serviceName of [...candidates].sort()) {
     if (input.exclude?.has(serviceName)) continue;
     const members = input.members.get(serviceName) ?? [];
-    const top = canonicalName(`${serviceName}${suffix}`);
-    const heads = new Set(
-      [top, `_${serviceName}._tcp${suffix}`, `_${serviceName}._udp${suffix}`].map(canonicalName),
-    );
+    const top = canonicalName(fqdn(serviceName, naming.zoneName));
+    const heads = new Set(headNamesFor(serviceName, naming).map(canonicalName));
     const current = sets.filter((s) => heads.has(s.name) || s.name.endsWith(`.${top}`));
     const { plan } = planWithinOneRequest({ serviceName, touchedTasks: [] }, members, current, { ...naming, ownerId });
     if (plan.kind === 'conflict') {

@@ -5,6 +5,7 @@ import { countMetric } from '../observability';
 import { isStopping, type TaskEvent } from '../parse/task-event';
 import { resolveEndpoints, type ResolvedEndpoints } from '../resolve/endpoints';
 import { carriesServiceMetadata, serviceMetadata } from '../parse/metadata';
+import type { NamingContext } from '../naming/names';
 import { withRetries } from '../util/retry';
 import { describeTaskDefinition } from '../resolve/task-definitions';
 import { hostAddresses } from '../resolve/host-addresses';
@@ -23,6 +24,8 @@ export interface TransitionResult {
 export interface TaskProcessorOptions {
   store: TaskStateStore;
   tombstoneTtlSeconds: number;
+  /** zone and SRV name format: a service name is accepted only when every record name made from it is valid */
+  naming: NamingContext;
   now?: () => Date;
 }
 
@@ -36,13 +39,15 @@ export class TaskProcessor {
       const arn = event.containerInstanceArn;
       hostIp = hosts?.get(arn) ?? (await hostAddresses([{ clusterArn: event.clusterArn, containerInstanceArn: arn }])).get(arn);
     }
-    return resolveEndpoints(event, taskDefinition, hostIp);
+    return resolveEndpoints(event, taskDefinition, hostIp, this.options.naming);
   }
 
   /** True when any container port of the task carries SERVICE_* metadata (valid or not). */
   async carriesMetadata(event: TaskEvent): Promise<boolean> {
     const taskDefinition = await describeTaskDefinition(event.taskDefinitionArn);
-    return carriesServiceMetadata(serviceMetadata(taskDefinition.containerDefinitions ?? [], event.environmentOverrides));
+    return carriesServiceMetadata(
+      serviceMetadata(taskDefinition.containerDefinitions ?? [], event.environmentOverrides, this.options.naming),
+    );
   }
 
   /** Retries (util/retry) when a concurrent writer changed the task's state between our read and write. */
@@ -92,8 +97,14 @@ export class TaskProcessor {
     const needsEndpoints = event.lastStatus === 'RUNNING' && !isStopping(event);
     const resolved = needsEndpoints ? await this.resolve(event, hosts) : undefined;
     for (const problem of resolved?.problems ?? []) {
-      countMetric('RejectedEndpoints');
-      log.error('Endpoint not registered', { ...problem });
+      if (problem.field) {
+        // A rejected name never becomes state or a record, so nothing resends it; a new task definition fixes it.
+        countMetric('InvalidServiceNames');
+        log.error(`Endpoint not registered: ${problem.field} rejected: ${problem.problem}`, { ...problem });
+      } else {
+        countMetric('RejectedEndpoints');
+        log.error('Endpoint not registered', { ...problem });
+      }
     }
     const now = this.options.now?.() ?? new Date();
     const next = nextTaskState(previous, event, resolved, now, this.options.tombstoneTtlSeconds);

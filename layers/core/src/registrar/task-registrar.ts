@@ -58,7 +58,7 @@ type Prepared =
 
 export function createTaskRegistrar(deps: TaskRegistrarDeps) {
   const { config, store, backend } = deps;
-  const processor = new TaskProcessor({ store, tombstoneTtlSeconds: config.tombstoneTtlSeconds, now: deps.now });
+  const processor = new TaskProcessor({ store, tombstoneTtlSeconds: config.tombstoneTtlSeconds, naming: config, now: deps.now });
   const persistenceStore = config.idempotencyTableName
     ? new DynamoDBPersistenceLayer({ tableName: config.idempotencyTableName, awsSdkV3Client: dynamoDbClient() })
     : undefined;

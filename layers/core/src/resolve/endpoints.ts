@@ -1,5 +1,6 @@
 // Pure: turns a task event plus its task definition (and host IP for bridge/host) into the endpoints to register.
 import type { TaskEvent } from '../parse/task-event';
+import type { NamingContext } from '../naming/names';
 import { carriesServiceMetadata, serviceMetadata, type ContainerDefinitionLike, type MetadataProblem, type ServicePort } from '../parse/metadata';
 
 export interface Endpoint {
@@ -37,8 +38,9 @@ export function resolveEndpoints(
   event: TaskEvent,
   taskDefinition: TaskDefinitionLike,
   hostIp: string | undefined,
+  naming: NamingContext,
 ): ResolvedEndpoints {
-  const metadata = serviceMetadata(taskDefinition.containerDefinitions ?? [], event.environmentOverrides);
+  const metadata = serviceMetadata(taskDefinition.containerDefinitions ?? [], event.environmentOverrides, naming);
   const problems = [...metadata.problems];
   const awsvpc = (taskDefinition.networkMode ?? 'bridge') === 'awsvpc';
   const endpoints: Endpoint[] = [];

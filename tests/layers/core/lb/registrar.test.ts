@@ -3,7 +3,7 @@
 import type { Context } from 'aws-lambda';
 import { lbOwnerTxtValue, lbServiceTagValue, resetClients, type LbEventResult } from '@ecs-sd/core';
 import { pinEcsTasksRunning } from '../../../support/moto';
-import { createCluster, listRecords, taskStateChangeEvent, type RecordView } from '../../../support/ecs-scenario';
+import { createCluster, createHostedZone, listRecords, taskStateChangeEvent, type RecordView } from '../../../support/ecs-scenario';
 import { captureLogs, createRegistrar, sqsBatch } from '../../../support/registrar-fixture';
 import {
   cloudTrailEvent,
@@ -33,6 +33,19 @@ async function world(env: Record<string, string> = {}): Promise<World> {
   const registrar = await createLbRegistrarFixture({ hostedZoneId: w.zoneId, zoneName: ZONE, ...env });
   guard().resetCalls();
   return { ...w, lbs, registrar };
+}
+
+/** A zone of 185 characters: `<63 characters>.<zone>` fits in 255 octets, `_owner.<63 characters>.<zone>` does not. */
+const LONG_ZONE = `${['z'.repeat(63), 'z'.repeat(63), 'z'.repeat(57)].join('.')}`;
+
+/** world(), with the LB registrar writing to a second private hosted zone named LONG_ZONE. */
+async function longZoneWorld(): Promise<World> {
+  const w = await freshZone();
+  const zoneId = await createHostedZone(LONG_ZONE, w.vpc.vpcId);
+  const lbs = await createLoadBalancers(w.vpc);
+  const registrar = await createLbRegistrarFixture({ hostedZoneId: zoneId, zoneName: LONG_ZONE });
+  guard().resetCalls();
+  return { ...w, zoneId, lbs, registrar };
 }
 
 const context = (remainingMs = 30_000) =>
@@ -294,9 +307,36 @@ describe('edge cases of load balancers', () => {
     const { result, lines } = await captureLogs(() =>
       send(w, createWith(w, [{ targetGroupArn: w.lbs.targetGroups['demo-web'], containerName: 'web', containerPort: 8080 }], 'web_api')),
     );
-    expect(result).toEqual({ outcome: 'ignored', reason: 'service name is not a DNS label' });
-    expect(logged(lines, 'ERROR', /not a valid DNS label/)).toHaveLength(1);
+    expect(result).toEqual({ outcome: 'ignored', reason: expect.stringMatching(/^invalid service name: .*"web_api" is not a host name label/) });
+    expect(logged(lines, 'ERROR', /^Service name rejected, no record written: ECS service name "web_api" is not a host name label/)).toHaveLength(1);
+    expect(emf(lines, 'InvalidServiceNames')).toBe(1);
     expect(guard().calls).toHaveLength(0);
+  });
+
+  it.each([
+    ['64 characters: over the 63-octet label limit', ZONE, 'a'.repeat(64), /ECS service name "a{64}" is 64 characters; RFC 1035 section 2\.3\.4 allows labels of at most 63 octets/],
+    ['63 characters in a 185-character zone: _owner.<service>.<zone> is over 255 octets', LONG_ZONE, 'a'.repeat(63),
+      /LB ownership TXT name "_owner\.a{63}\.z.*" is 258 octets; RFC 1035 section 2\.3\.4 allows at most 255/],
+  ])('a service name of %s: one error line naming the rule, a metric, no state, no call, no retry', async (_case, zoneName, service, rule) => {
+    const w = zoneName === ZONE ? await world() : await longZoneWorld();
+    const { result, lines } = await captureLogs(() =>
+      send(w, createWith(w, [{ targetGroupArn: w.lbs.targetGroups['demo-web'], containerName: 'web', containerPort: 8080 }], service)),
+    );
+    expect(result).toEqual({ outcome: 'ignored', reason: expect.stringMatching(rule) });
+    const errors = lines.filter((l) => l.level === 'ERROR');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ message: expect.stringMatching(rule), serviceName: service });
+    expect(emf(lines, 'InvalidServiceNames')).toBe(1);
+    expect(guard().calls).toHaveLength(0);
+    expect(await w.registrar.store.get(DEMO, service)).toBeUndefined();
+  });
+
+  it('a 56-character service name in a 185-character zone fits: its CNAME and marker are written', async () => {
+    const w = await longZoneWorld();
+    const service = 'b'.repeat(56);
+    const result = await send(w, createWith(w, [{ targetGroupArn: w.lbs.targetGroups['demo-web'], containerName: 'web', containerPort: 8080 }], service));
+    expect(result).toMatchObject({ outcome: 'applied', name: `${service}.${LONG_ZONE}.` });
+    expect((await zone(w)).map((r) => `${r.type} ${r.name}`)).toEqual([`TXT _owner.${service}.${LONG_ZONE}.`, `CNAME ${service}.${LONG_ZONE}.`]);
   });
 
   it('a service name with capitals: the record name is lower case', async () => {

@@ -161,8 +161,14 @@ describe('task registrar against moto', () => {
     const { result, lines } = await captureLogs(() => w.registrar.handler(sqsBatch([running(task)])));
     expect(result.batchItemFailures).toEqual([]);
     expect(await zone(w)).toEqual([]);
-    const line = lines.find((l) => l.message === 'Endpoint not registered');
-    expect(line).toMatchObject({ level: 'ERROR', problem: expect.stringMatching(/"my_service!" is not a valid DNS name/), taskArn: task.taskArn });
+    const errors = lines.filter((l) => l.level === 'ERROR');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      message: expect.stringMatching(/^Endpoint not registered: SERVICE_8080_NAME rejected: .*"my_service!".*not a host name label/),
+      field: 'SERVICE_8080_NAME',
+      value: 'my_service!',
+      taskArn: task.taskArn,
+    });
   });
 
   it('registers 50 task starts of one service with a single ChangeResourceRecordSets call', async () => {
