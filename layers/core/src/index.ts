@@ -9,6 +9,7 @@ export * from './parse/envelope';
 export * from './parse/metadata';
 export * from './parse/task-event';
 export * from './resolve/endpoints';
+export * from './resolve/task-health';
 export * from './resolve/task-definitions';
 export * from './resolve/host-addresses';
 export * from './plan/records';

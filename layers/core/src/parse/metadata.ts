@@ -22,6 +22,8 @@ export interface ContainerDefinitionLike {
   portMappings?: PortMapping[];
   environment?: { name?: string; value?: string }[];
   dockerLabels?: Record<string, string>;
+  /** ECS default when omitted: true (resolve/task-health.ts) */
+  essential?: boolean;
   healthCheck?: { command?: string[]; startPeriod?: number } | undefined;
 }
 
@@ -50,8 +52,6 @@ export interface MetadataProblem {
 export interface ServiceMetadata {
   ports: ServicePort[];
   problems: MetadataProblem[];
-  /** container names whose definition has a Docker health check: they must be HEALTHY before registering */
-  healthCheckedContainers: string[];
 }
 
 function isTrue(value: string | undefined): boolean {
@@ -94,10 +94,8 @@ export function serviceMetadata(
 ): ServiceMetadata {
   const ports: ServicePort[] = [];
   const problems: MetadataProblem[] = [];
-  const healthCheckedContainers: string[] = [];
   for (const container of containers) {
     const containerName = container.name ?? '';
-    if (container.healthCheck?.command?.length) healthCheckedContainers.push(containerName);
     const settings = containerSettings(container, environmentOverrides[containerName]);
     if (isTrue(settings.SERVICE_IGNORE)) continue;
     const mapped = (container.portMappings ?? []).filter((p) => typeof p.containerPort === 'number');
@@ -129,5 +127,5 @@ export function serviceMetadata(
       });
     }
   }
-  return { ports, problems, healthCheckedContainers };
+  return { ports, problems };
 }

@@ -43,11 +43,6 @@ describe('serviceMetadata (Registrator conventions)', () => {
     expect(m.problems[0].problem).toMatch(/not a valid DNS name/);
   });
 
-  it('lists containers with a Docker health check', () => {
-    const m = serviceMetadata([container({ healthCheck: { command: ['CMD', 'true'] } })], {});
-    expect(m.healthCheckedContainers).toEqual(['app']);
-  });
-
   it('parses durations', () => {
     expect([parseDuration('10s'), parseDuration('2m'), parseDuration('250ms'), parseDuration('7'), parseDuration('x')]).toEqual([10, 120, 0.25, 7, undefined]);
   });
