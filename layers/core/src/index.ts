@@ -39,6 +39,7 @@ export * from './ecs/snapshot';
 export * from './state/health-records';
 export * from './state/run-lease';
 export * from './state/state-scan';
+export * from './health/check-settings';
 export * from './health/config';
 export * from './health/probe';
 export * from './health/targets';

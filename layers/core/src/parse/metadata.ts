@@ -8,7 +8,15 @@
 //   SERVICE_<port>_IGNORE / SERVICE_IGNORE   skip the port / the container
 //   SERVICE_<port>_TAGS / SERVICE_TAGS       comma-separated tags (kept for the directory)
 //   SERVICE_<port>_CHECK_HTTP / _CHECK_TCP / _CHECK_INTERVAL / _CHECK_TIMEOUT (and un-numbered forms)
-//                             health-check settings kept for the health checker
+//                             health-check settings kept for the health checker, validated by the rules of the
+//                             global parameters (health/check-settings.ts); invalid ones are dropped and listed
+//                             in checkProblems
+import {
+  validateCheckSettings,
+  type CheckSettingProblem,
+  type HealthCheckSettings,
+  type RawSetting,
+} from '../health/check-settings';
 import { normaliseServiceName } from './dns-name';
 
 export interface PortMapping {
@@ -27,13 +35,6 @@ export interface ContainerDefinitionLike {
   healthCheck?: { command?: string[]; startPeriod?: number } | undefined;
 }
 
-export interface HealthCheckSettings {
-  http?: string;
-  tcp?: boolean;
-  intervalSeconds?: number;
-  timeoutSeconds?: number;
-}
-
 export interface ServicePort {
   containerName: string;
   containerPort: number;
@@ -49,24 +50,20 @@ export interface MetadataProblem {
   problem: string;
 }
 
+/** An invalid SERVICE_<port>_CHECK_* setting of a registered port: dropped, that part of its check is the default. */
+export interface CheckSettingsProblem extends CheckSettingProblem {
+  containerName: string;
+  containerPort: number;
+}
+
 export interface ServiceMetadata {
   ports: ServicePort[];
   problems: MetadataProblem[];
+  checkProblems: CheckSettingsProblem[];
 }
 
 function isTrue(value: string | undefined): boolean {
   return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase());
-}
-
-/** "10s", "1m", "500ms", "15" -> seconds */
-export function parseDuration(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
-  if (!match) return undefined;
-  const n = Number(match[1]);
-  const unit = (match[2] ?? 's').toLowerCase();
-  const factor = unit === 'ms' ? 0.001 : unit === 'm' ? 60 : unit === 'h' ? 3600 : 1;
-  return n * factor;
 }
 
 function tagsOf(value: string | undefined): string[] {
@@ -94,6 +91,7 @@ export function serviceMetadata(
 ): ServiceMetadata {
   const ports: ServicePort[] = [];
   const problems: MetadataProblem[] = [];
+  const checkProblems: CheckSettingsProblem[] = [];
   for (const container of containers) {
     const containerName = container.name ?? '';
     const settings = containerSettings(container, environmentOverrides[containerName]);
@@ -101,7 +99,12 @@ export function serviceMetadata(
     const mapped = (container.portMappings ?? []).filter((p) => typeof p.containerPort === 'number');
     for (const mapping of mapped) {
       const port = mapping.containerPort as number;
-      const key = (suffix: string) => settings[`SERVICE_${port}_${suffix}`] ?? settings[`SERVICE_${suffix}`];
+      const raw = (suffix: string): RawSetting | undefined => {
+        for (const field of [`SERVICE_${port}_${suffix}`, `SERVICE_${suffix}`]) {
+          if (settings[field] !== undefined) return { field, value: settings[field] };
+        }
+        return undefined;
+      };
       if (isTrue(settings[`SERVICE_${port}_IGNORE`])) continue;
       const portName = settings[`SERVICE_${port}_NAME`];
       const sharedName = settings.SERVICE_NAME;
@@ -112,20 +115,22 @@ export function serviceMetadata(
         problems.push({ containerName, containerPort: port, problem: `service name "${rawName}" is not a valid DNS name` });
         continue;
       }
+      const { check, problems: invalid } = validateCheckSettings({
+        http: raw('CHECK_HTTP'),
+        tcp: raw('CHECK_TCP'),
+        interval: raw('CHECK_INTERVAL'),
+        timeout: raw('CHECK_TIMEOUT'),
+      });
+      checkProblems.push(...invalid.map((p) => ({ containerName, containerPort: port, ...p })));
       ports.push({
         containerName,
         containerPort: port,
         protocol: mapping.protocol === 'udp' ? 'udp' : 'tcp',
         name,
         tags: tagsOf(settings[`SERVICE_${port}_TAGS`] ?? settings.SERVICE_TAGS),
-        check: {
-          http: key('CHECK_HTTP') || undefined,
-          tcp: isTrue(key('CHECK_TCP')) || undefined,
-          intervalSeconds: parseDuration(key('CHECK_INTERVAL')),
-          timeoutSeconds: parseDuration(key('CHECK_TIMEOUT')),
-        },
+        check,
       });
     }
   }
-  return { ports, problems };
+  return { ports, problems, checkProblems };
 }

@@ -3,6 +3,7 @@ import type { TaskEvent } from '../parse/task-event';
 import {
   carriesServiceMetadata,
   serviceMetadata,
+  type CheckSettingsProblem,
   type ContainerDefinitionLike,
   type MetadataProblem,
   type ServicePort,
@@ -32,6 +33,8 @@ export interface ResolvedEndpoints {
   problems: MetadataProblem[];
   /** true when at least one port carries metadata */
   hasMetadata: boolean;
+  /** invalid SERVICE_<port>_CHECK_* settings (dropped: those endpoints use the default check) */
+  checkProblems: CheckSettingsProblem[];
   /** ECS's task health in this event: only essential containers with a health check gate it (./task-health) */
   health: TaskHealth;
   healthCheckStartPeriodSeconds: number;
@@ -74,6 +77,7 @@ export function resolveEndpoints(
     endpoints,
     problems,
     hasMetadata: carriesServiceMetadata(metadata),
+    checkProblems: metadata.checkProblems,
     health: taskHealth(taskDefinition.containerDefinitions ?? [], event.containers),
     healthCheckStartPeriodSeconds: Math.max(0, ...startPeriods),
   };
