@@ -59,8 +59,11 @@ export interface HealthCheckerDeps {
 
 export interface HealthRunReport {
   tasks: number;
+  /** probes sent (passed or failed) */
   probes: number;
   failedProbes: number;
+  /** probes that could not be sent (probe.ts): not counted for or against their task, nor toward panic */
+  notSent: number;
   /** probes not started because the run's time was up: they go first... next run, by chance (order is shuffled) */
   deferred: number;
   skipped: Partial<Record<SkipReason, number>>;
@@ -81,6 +84,7 @@ const emptyReport = (): HealthRunReport => ({
   tasks: 0,
   probes: 0,
   failedProbes: 0,
+  notSent: 0,
   deferred: 0,
   skipped: {},
   panic: false,
@@ -105,7 +109,10 @@ function shuffled<T>(items: T[]): T[] {
   return out;
 }
 
-/** Runs the probes in random order (fair when a run is cut short), never starting one that could outlive the deadline. */
+/**
+ * Runs the probes in random order (fair when a run is cut short), never starting one that could outlive the
+ * deadline. A prober that throws instead of answering did not probe: its result is marked notSent.
+ */
 export async function runProbes(
   probes: PlannedProbe[],
   prober: Prober,
@@ -120,7 +127,16 @@ export async function runProbes(
       const key = probeKey(probe);
       let pending = shared.get(key);
       if (!pending) {
-        pending = limit(async () => (Date.now() + probe.timeoutMs > options.deadline ? undefined : prober(probe)));
+        pending = limit(async () => {
+          if (Date.now() + probe.timeoutMs > options.deadline) return undefined;
+          const started = Date.now();
+          try {
+            return await prober(probe);
+          } catch (error) {
+            const result = `not sent: prober failed: ${(error as Error)?.message ?? String(error)}`;
+            return { ok: false, result, durationMs: Date.now() - started, notSent: true } as ProbeResult;
+          }
+        });
         shared.set(key, pending);
       }
       const result = await pending;
@@ -210,6 +226,17 @@ export async function runHealthCheck(deps: HealthCheckerDeps, deadline: number):
     concurrency: settings.concurrency,
     deadline: deadline - reserve,
   });
+  // A probe that could not be sent is no evidence about its task: it leaves the task's record and panic alone.
+  const notSent = [...results].filter(([, r]) => r.notSent);
+  for (const [probe] of notSent) results.delete(probe);
+  report.notSent = notSent.length;
+  if (notSent.length > 0) {
+    countMetric('ProbesNotSent', notSent.length);
+    log.warn('Some probes could not be sent; they count neither for nor against their tasks', {
+      notSent: notSent.length,
+      examples: notSent.slice(0, 5).map(([p, r]) => ({ taskArn: p.taskArn, check: p.description, result: r.result })),
+    });
+  }
   report.probes = results.size;
   report.failedProbes = [...results.values()].filter((r) => !r.ok).length;
   report.deferred = deferred.length;
@@ -422,6 +449,7 @@ export async function runHealthCheck(deps: HealthCheckerDeps, deadline: number):
     tasks: report.tasks,
     probes: report.probes,
     failedProbes: report.failedProbes,
+    notSent: report.notSent,
     deferred: report.deferred,
     skipped: report.skipped,
     panic: report.panic,

@@ -1,14 +1,14 @@
 // Settings of the health checker (template parameters -> environment). Invalid values fail the cold start.
+// The path, timeout and flag rules are shared with the per-endpoint SERVICE_<port>_CHECK_* settings (./check-settings).
 import { z } from 'zod';
+import { CHECK_PATH_RULE, CHECK_TIMEOUT_SECONDS, isValidCheckPath, parseFlag } from './check-settings';
 
 const bool = z
   .string()
   .optional()
   .transform((v, ctx) => {
-    if (v === undefined || v.trim() === '') return undefined;
-    const s = v.trim().toLowerCase();
-    if (['true', '1', 'yes', 'on'].includes(s)) return true;
-    if (['false', '0', 'no', 'off'].includes(s)) return false;
+    const flag = v === undefined ? undefined : parseFlag(v);
+    if (flag !== null) return flag;
     ctx.addIssue({ code: 'custom', message: `expected true or false, got "${v}"` });
     return z.NEVER;
   });
@@ -47,8 +47,8 @@ const HealthSchema = z.object({
     .string()
     .optional()
     .transform((v) => (v === undefined ? '/health' : v.trim()))
-    .refine((v) => v === '' || /^\/[\x21-\x7e]*$/.test(v), 'must be empty or start with / (no spaces)'),
-  HEALTH_CHECK_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(30).default(2),
+    .refine(isValidCheckPath, CHECK_PATH_RULE),
+  HEALTH_CHECK_TIMEOUT_SECONDS: z.coerce.number().min(CHECK_TIMEOUT_SECONDS.min).max(CHECK_TIMEOUT_SECONDS.max).default(2),
   PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
   HEALTHY_STATUS_CODES: z
     .string()

@@ -1,8 +1,15 @@
 // One health probe: an HTTP GET (healthy when the status is in the configured ranges, 2xx by default) or a TCP
 // connect, bounded by a timeout. Addresses must be IP literals: a probe never resolves a name, so it can only
 // reach the addresses the checker took from ECS. No keep-alive, no redirects, the body is not read.
+//
+// Three outcomes: passed, failed (timeout, refused, reset, unhealthy status: evidence against the task), and NOT
+// SENT (notSent): the request never left this process - an address that is not an IP literal, a port outside
+// 1-65535, a path or timeout the check-settings rules reject, or Node refusing the request itself (thrown by
+// http.request / socket.connect, or an ERR_INVALID_* / ERR_UNESCAPED_CHARACTERS / ERR_SOCKET_BAD_PORT error).
+// A probe not sent says nothing about the task, so the checker never counts it as the task's failure.
 import { request } from 'node:http';
 import { isIP, Socket } from 'node:net';
+import { isValidCheckPath, isValidCheckTimeout } from './check-settings';
 import { isHealthyStatus, type StatusRange } from './config';
 
 export type CheckSpec = { kind: 'http'; path: string } | { kind: 'tcp' };
@@ -19,6 +26,42 @@ export interface ProbeResult {
   /** stable, human-readable outcome ("HTTP 200", "timed out after 2000 ms", "connection refused") */
   result: string;
   durationMs: number;
+  /** set (with ok false) when the probe could not be sent: no evidence about the task either way */
+  notSent?: true;
+}
+
+/** Node's own refusals of a request (bad arguments), as opposed to network or server failures. */
+export function isNotSentError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('ERR_INVALID_') || code === 'ERR_UNESCAPED_CHARACTERS' || code === 'ERR_SOCKET_BAD_PORT')
+  );
+}
+
+/** Marks an error raised synchronously by http.request / socket.connect: the request was never sent. */
+class NotSentError extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error)?.message ?? String(cause));
+    this.name = 'NotSentError';
+  }
+}
+
+const notSentReason = (error: unknown) => {
+  const cause = error instanceof NotSentError ? error.cause : error;
+  const code = (cause as NodeJS.ErrnoException)?.code;
+  return `not sent: ${code ? `${code} ` : ''}${(cause as Error)?.message ?? String(cause)}`;
+};
+
+/** Why a probe cannot be sent as asked, before any I/O; undefined when it can. */
+export function unsendableReason(probe: ProbeRequest): string | undefined {
+  if (isIP(probe.ip) === 0) return 'not sent: not an IP address';
+  if (!Number.isInteger(probe.port) || probe.port < 1 || probe.port > 65535) return 'not sent: invalid port';
+  if (!isValidCheckTimeout(probe.timeoutMs / 1000)) return 'not sent: invalid timeout';
+  if (probe.check.kind === 'http' && (probe.check.path === '' || !isValidCheckPath(probe.check.path))) {
+    return 'not sent: invalid HTTP path';
+  }
+  return undefined;
 }
 
 export type Prober = (probe: ProbeRequest) => Promise<ProbeResult>;
@@ -52,14 +95,20 @@ const timeoutError = () => Object.assign(new Error('probe timed out'), { code: '
 
 function httpProbe(probe: ProbeRequest, path: string, healthyStatus: StatusRange[]): Promise<string | number> {
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: probe.ip,
-      port: probe.port,
-      path,
-      method: 'GET',
-      agent: false,
-      headers: { 'user-agent': 'ecs-service-discovery-health-checker', connection: 'close', accept: '*/*' },
-    });
+    let req: ReturnType<typeof request>;
+    try {
+      req = request({
+        host: probe.ip,
+        port: probe.port,
+        path,
+        method: 'GET',
+        agent: false,
+        headers: { 'user-agent': 'ecs-service-discovery-health-checker', connection: 'close', accept: '*/*' },
+      });
+    } catch (error) {
+      reject(new NotSentError(error));
+      return;
+    }
     const timer = setTimeout(() => req.destroy(timeoutError()), probe.timeoutMs);
     req.on('response', (res) => {
       clearTimeout(timer);
@@ -89,7 +138,13 @@ function tcpProbe(probe: ProbeRequest): Promise<void> {
       clearTimeout(timer);
       reject(error);
     });
-    socket.connect({ host: probe.ip, port: probe.port });
+    try {
+      socket.connect({ host: probe.ip, port: probe.port });
+    } catch (error) {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(new NotSentError(error));
+    }
   });
 }
 
@@ -98,8 +153,9 @@ export function createProber(healthyStatus: StatusRange[]): Prober {
   return async (probe) => {
     const started = Date.now();
     const done = (ok: boolean, result: string): ProbeResult => ({ ok, result, durationMs: Date.now() - started });
-    if (isIP(probe.ip) === 0) return done(false, 'not an IP address (not probed)');
-    if (!Number.isInteger(probe.port) || probe.port < 1 || probe.port > 65535) return done(false, 'invalid port');
+    const notSent = (result: string): ProbeResult => ({ ...done(false, result), notSent: true });
+    const unsendable = unsendableReason(probe);
+    if (unsendable) return notSent(unsendable);
     try {
       if (probe.check.kind === 'tcp') {
         await tcpProbe(probe);
@@ -108,6 +164,7 @@ export function createProber(healthyStatus: StatusRange[]): Prober {
       const outcome = await httpProbe(probe, probe.check.path, healthyStatus);
       return typeof outcome === 'number' ? done(true, `HTTP ${outcome}`) : done(false, outcome);
     } catch (error) {
+      if (error instanceof NotSentError || isNotSentError(error)) return notSent(notSentReason(error));
       return done(false, errorResult(error, probe.timeoutMs));
     }
   };

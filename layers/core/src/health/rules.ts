@@ -9,13 +9,15 @@
 //                checker assumes it is cut off (security group, route, NACL) and discards the run's results -
 //                but only when at least PanicMinProbes probes were counted: 1 failing probe of 1 is no evidence.
 //   promotion    a PENDING_HEALTH task registers once ECS reports every awaited container HEALTHY and the checker
-//                does not hold it out as unhealthy.
+//                does not hold it out as unhealthy. The awaited containers are those ECS's own rule counts
+//                (essential, with a health check: resolve/task-health), kept by the registrar in awaitingHealthOf.
 //   stop brakes  only tasks of an ECS service (it replaces them) are stopped, at most MaxStopPercent % of the
 //                service's running tasks per run, and never when the service has no healthy registered task left.
 import type { TaskEvent } from '../parse/task-event';
 import type { HealthRecord } from '../state/health-records';
 import type { TaskState } from '../state/task-state';
 import { MAX_STOP_REASON_LENGTH } from '../ecs/tasks';
+import { containersAwaitingHealth } from '../resolve/task-health';
 
 export interface HealthPolicy {
   unhealthyThreshold: number;
@@ -151,9 +153,12 @@ export function evaluatePanic(
 
 export type RegistrationAction = 'deregister' | 'promote' | undefined;
 
+/**
+ * ECS reports HEALTHY (DescribeTasks, this run) for every container the task's health waits for: the essential
+ * containers with a health check, as the registrar stored them (taskHealth(...).gating in awaitingHealthOf).
+ */
 export function awaitedContainersHealthy(state: TaskState, ecs: TaskEvent): boolean {
-  const health = new Map(ecs.containers.map((c) => [c.name, c.healthStatus]));
-  return (state.awaitingHealthOf ?? []).every((name) => health.get(name) === 'HEALTHY');
+  return containersAwaitingHealth(state.awaitingHealthOf ?? [], ecs.containers).length === 0;
 }
 
 /** What the checker does to a task's registration given its verdict and what ECS reports. */

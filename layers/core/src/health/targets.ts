@@ -5,16 +5,20 @@
 //     be on the container instance whose EC2 private IP the registrar resolved;
 //   - it is TCP, has a check (SERVICE_<port>_CHECK_HTTP / _CHECK_TCP, else the default HTTP path when one is set),
 //     and its SERVICE_<port>_CHECK_INTERVAL (if any) has elapsed since the run that last probed it.
+// Stored check settings are re-validated by the registrar's rules (./check-settings, checkSettingsOf): a value they
+// reject (state written by an older version) is ignored here and the default is used, silently - the registrar
+// reports invalid settings once per task; reporting them here would repeat it every run.
 import { isIP } from 'node:net';
 import { isStopping, type TaskEvent } from '../parse/task-event';
 import type { Endpoint } from '../resolve/endpoints';
 import type { HealthRecord } from '../state/health-records';
 import type { TaskState } from '../state/task-state';
+import { CHECK_TIMEOUT_SECONDS, checkSettingsOf } from './check-settings';
 import { describeCheck, type CheckSpec, type ProbeRequest } from './probe';
 
 /** Schedules drift by a few seconds; an interval this close to elapsed counts as elapsed. */
 export const INTERVAL_TOLERANCE_MS = 5000;
-export const MAX_TIMEOUT_MS = 30_000;
+export const MAX_TIMEOUT_MS = CHECK_TIMEOUT_SECONDS.max * 1000;
 
 export interface TargetTask {
   state: TaskState;
@@ -52,11 +56,18 @@ export const endpointKey = (e: Pick<Endpoint, 'name' | 'containerPort'>) => `${e
 export const isRunningInEcs = (ecs: TaskEvent | undefined): ecs is TaskEvent =>
   !!ecs && ecs.lastStatus === 'RUNNING' && ecs.desiredStatus === 'RUNNING' && !isStopping(ecs);
 
+/** The endpoint's check: TCP, its own HTTP path, or the default path (undefined when that is empty). */
 export function checkFor(endpoint: Endpoint, defaultPath: string): CheckSpec | undefined {
-  if (endpoint.check?.tcp) return { kind: 'tcp' };
-  const path = endpoint.check?.http?.trim();
-  if (path) return { kind: 'http', path: path.startsWith('/') ? path : `/${path}` };
+  const check = checkSettingsOf(endpoint.check);
+  if (check.tcp) return { kind: 'tcp' };
+  if (check.http) return { kind: 'http', path: check.http };
   return defaultPath ? { kind: 'http', path: defaultPath } : undefined;
+}
+
+/** The probe timeout in ms: the endpoint's own (when valid), else the default. */
+export function timeoutFor(endpoint: Endpoint, defaultTimeoutMs: number): number {
+  const seconds = checkSettingsOf(endpoint.check).timeoutSeconds;
+  return seconds === undefined ? defaultTimeoutMs : Math.round(seconds * 1000);
 }
 
 /** The address came from ECS for this task, and ECS still reports it. */
@@ -66,7 +77,7 @@ export function addressConfirmed(state: TaskState, endpoint: Endpoint, ecs: Task
 }
 
 export function isDue(endpoint: Endpoint, key: string, health: HealthRecord | undefined, runStartedAt: number): boolean {
-  const interval = endpoint.check?.intervalSeconds;
+  const interval = checkSettingsOf(endpoint.check).intervalSeconds;
   const last = health?.checkedAt?.[key];
   if (!interval || last === undefined) return true;
   return runStartedAt - last >= interval * 1000 - INTERVAL_TOLERANCE_MS;
@@ -107,15 +118,13 @@ export function planProbes(tasks: TargetTask[], options: PlanOptions): ProbePlan
         skip('not-due');
         continue;
       }
-      const requested = endpoint.check?.timeoutSeconds;
-      const timeoutMs = Math.min(MAX_TIMEOUT_MS, Math.max(100, requested ? requested * 1000 : options.defaultTimeoutMs));
-      const probe = { ip, port: endpoint.port, check, timeoutMs: Math.round(timeoutMs) };
+      const probe = { ip, port: endpoint.port, check, timeoutMs: timeoutFor(endpoint, options.defaultTimeoutMs) };
       plan.probes.push({
         ...probe,
         taskArn: state.taskArn,
         endpointKey: key,
         description: describeCheck(probe),
-        hasInterval: !!endpoint.check?.intervalSeconds,
+        hasInterval: checkSettingsOf(endpoint.check).intervalSeconds !== undefined,
       });
     }
   }

@@ -8,8 +8,16 @@
 //   SERVICE_<port>_IGNORE / SERVICE_IGNORE   skip the port / the container
 //   SERVICE_<port>_TAGS / SERVICE_TAGS       comma-separated tags (kept for the directory)
 //   SERVICE_<port>_CHECK_HTTP / _CHECK_TCP / _CHECK_INTERVAL / _CHECK_TIMEOUT (and un-numbered forms)
-//                             health-check settings kept for the health checker
+//                             health-check settings kept for the health checker, validated by the rules of the
+//                             global parameters (health/check-settings.ts); invalid ones are dropped and listed
+//                             in checkProblems
 import { serviceNameFor, type NamingContext } from '../naming/names';
+import {
+  validateCheckSettings,
+  type CheckSettingProblem,
+  type HealthCheckSettings,
+  type RawSetting,
+} from '../health/check-settings';
 
 export interface PortMapping {
   containerPort?: number;
@@ -22,14 +30,9 @@ export interface ContainerDefinitionLike {
   portMappings?: PortMapping[];
   environment?: { name?: string; value?: string }[];
   dockerLabels?: Record<string, string>;
+  /** ECS default when omitted: true (resolve/task-health.ts) */
+  essential?: boolean;
   healthCheck?: { command?: string[]; startPeriod?: number } | undefined;
-}
-
-export interface HealthCheckSettings {
-  http?: string;
-  tcp?: boolean;
-  intervalSeconds?: number;
-  timeoutSeconds?: number;
 }
 
 export interface ServicePort {
@@ -50,26 +53,20 @@ export interface MetadataProblem {
   value?: string;
 }
 
+/** An invalid SERVICE_<port>_CHECK_* setting of a registered port: dropped, that part of its check is the default. */
+export interface CheckSettingsProblem extends CheckSettingProblem {
+  containerName: string;
+  containerPort: number;
+}
+
 export interface ServiceMetadata {
   ports: ServicePort[];
   problems: MetadataProblem[];
-  /** container names whose definition has a Docker health check: they must be HEALTHY before registering */
-  healthCheckedContainers: string[];
+  checkProblems: CheckSettingsProblem[];
 }
 
 function isTrue(value: string | undefined): boolean {
   return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase());
-}
-
-/** "10s", "1m", "500ms", "15" -> seconds */
-export function parseDuration(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
-  if (!match) return undefined;
-  const n = Number(match[1]);
-  const unit = (match[2] ?? 's').toLowerCase();
-  const factor = unit === 'ms' ? 0.001 : unit === 'm' ? 60 : unit === 'h' ? 3600 : 1;
-  return n * factor;
 }
 
 function tagsOf(value: string | undefined): string[] {
@@ -103,16 +100,20 @@ export function serviceMetadata(
 ): ServiceMetadata {
   const ports: ServicePort[] = [];
   const problems: MetadataProblem[] = [];
-  const healthCheckedContainers: string[] = [];
+  const checkProblems: CheckSettingsProblem[] = [];
   for (const container of containers) {
     const containerName = container.name ?? '';
-    if (container.healthCheck?.command?.length) healthCheckedContainers.push(containerName);
     const settings = containerSettings(container, environmentOverrides[containerName]);
     if (isTrue(settings.SERVICE_IGNORE)) continue;
     const mapped = (container.portMappings ?? []).filter((p) => typeof p.containerPort === 'number');
     for (const mapping of mapped) {
       const port = mapping.containerPort as number;
-      const key = (suffix: string) => settings[`SERVICE_${port}_${suffix}`] ?? settings[`SERVICE_${suffix}`];
+      const raw = (suffix: string): RawSetting | undefined => {
+        for (const field of [`SERVICE_${port}_${suffix}`, `SERVICE_${suffix}`]) {
+          if (settings[field] !== undefined) return { field, value: settings[field] };
+        }
+        return undefined;
+      };
       if (isTrue(settings[`SERVICE_${port}_IGNORE`])) continue;
       const portName = settings[`SERVICE_${port}_NAME`];
       const field = portName !== undefined ? `SERVICE_${port}_NAME` : 'SERVICE_NAME';
@@ -127,20 +128,22 @@ export function serviceMetadata(
         continue;
       }
       const name = checked.value;
+      const { check, problems: invalid } = validateCheckSettings({
+        http: raw('CHECK_HTTP'),
+        tcp: raw('CHECK_TCP'),
+        interval: raw('CHECK_INTERVAL'),
+        timeout: raw('CHECK_TIMEOUT'),
+      });
+      checkProblems.push(...invalid.map((p) => ({ containerName, containerPort: port, ...p })));
       ports.push({
         containerName,
         containerPort: port,
         protocol: mapping.protocol === 'udp' ? 'udp' : 'tcp',
         name,
         tags: tagsOf(settings[`SERVICE_${port}_TAGS`] ?? settings.SERVICE_TAGS),
-        check: {
-          http: key('CHECK_HTTP') || undefined,
-          tcp: isTrue(key('CHECK_TCP')) || undefined,
-          intervalSeconds: parseDuration(key('CHECK_INTERVAL')),
-          timeoutSeconds: parseDuration(key('CHECK_TIMEOUT')),
-        },
+        check,
       });
     }
   }
-  return { ports, problems, healthCheckedContainers };
+  return { ports, problems, checkProblems };
 }

@@ -109,6 +109,17 @@ export class TaskProcessor {
     const now = this.options.now?.() ?? new Date();
     const next = nextTaskState(previous, event, resolved, now, this.options.tombstoneTtlSeconds);
     await store.replace(previous, next);
+    // A task's settings never change: report invalid check settings once, when its endpoints are first resolved
+    // (after the write, so a retried transition does not report twice).
+    if (previous?.status !== 'PENDING_HEALTH' && previous?.status !== 'REGISTERED') {
+      for (const problem of resolved?.checkProblems ?? []) {
+        countMetric('InvalidCheckSettings');
+        log.warn(`Invalid health-check setting ${problem.field} ignored; that part of the endpoint's check uses the default`, {
+          ...problem,
+          value: problem.value.slice(0, 200),
+        });
+      }
+    }
     const requests = syncRequestsFor(previous, next);
     log.info('Task state changed', {
       from: previous?.status ?? 'UNKNOWN',

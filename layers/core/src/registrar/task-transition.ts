@@ -46,13 +46,15 @@ export function nextTaskState(
     return { ...base, status: 'STARTING', endpoints: [], registeredNames: [] };
   }
   const names = [...new Set(resolved.endpoints.map((e) => e.name))].sort();
-  if (resolved.unhealthyContainers.length > 0) {
+  if (!resolved.health.healthy) {
+    // Kept: every container that gates the task (ECS's rule, resolve/task-health), so the health checker promotes
+    // it only once all of them report HEALTHY, not just those that were not HEALTHY in this event.
     return {
       ...base,
       status: 'PENDING_HEALTH',
       endpoints: resolved.endpoints,
       registeredNames: [],
-      awaitingHealthOf: resolved.unhealthyContainers,
+      awaitingHealthOf: resolved.health.gating,
       healthCheckStartPeriodSeconds: resolved.healthCheckStartPeriodSeconds,
     };
   }

@@ -1,7 +1,15 @@
 // Pure: turns a task event plus its task definition (and host IP for bridge/host) into the endpoints to register.
 import type { TaskEvent } from '../parse/task-event';
 import type { NamingContext } from '../naming/names';
-import { carriesServiceMetadata, serviceMetadata, type ContainerDefinitionLike, type MetadataProblem, type ServicePort } from '../parse/metadata';
+import {
+  carriesServiceMetadata,
+  serviceMetadata,
+  type CheckSettingsProblem,
+  type ContainerDefinitionLike,
+  type MetadataProblem,
+  type ServicePort,
+} from '../parse/metadata';
+import { taskHealth, type TaskHealth } from './task-health';
 
 export interface Endpoint {
   name: string;
@@ -29,8 +37,10 @@ export interface ResolvedEndpoints {
   problems: MetadataProblem[];
   /** true when at least one port carries metadata */
   hasMetadata: boolean;
-  /** container names that define a health check and are not HEALTHY in this event */
-  unhealthyContainers: string[];
+  /** invalid SERVICE_<port>_CHECK_* settings (dropped: those endpoints use the default check) */
+  checkProblems: CheckSettingsProblem[];
+  /** ECS's task health in this event: only essential containers with a health check gate it (./task-health) */
+  health: TaskHealth;
   healthCheckStartPeriodSeconds: number;
 }
 
@@ -67,14 +77,13 @@ export function resolveEndpoints(
     }
     endpoints.push({ ...port, ip, port: hostPort, awsvpc });
   }
-  const healthStatus = new Map(event.containers.map((c) => [c.name, c.healthStatus]));
-  const unhealthyContainers = metadata.healthCheckedContainers.filter((name) => healthStatus.get(name) !== 'HEALTHY');
   const startPeriods = (taskDefinition.containerDefinitions ?? []).map((c) => c.healthCheck?.startPeriod ?? 0);
   return {
     endpoints,
     problems,
     hasMetadata: carriesServiceMetadata(metadata),
-    unhealthyContainers,
+    checkProblems: metadata.checkProblems,
+    health: taskHealth(taskDefinition.containerDefinitions ?? [], event.containers),
     healthCheckStartPeriodSeconds: Math.max(0, ...startPeriods),
   };
 }

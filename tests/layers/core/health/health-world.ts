@@ -16,7 +16,14 @@ import {
   type Prober,
 } from '@ecs-sd/core';
 import type { Route53Guard } from '../../../support/route53-guard';
-import { listRecords, taskStateChangeEvent, type ContainerSpec } from '../../../support/ecs-scenario';
+import {
+  listRecords,
+  registerTaskDefinition,
+  runAwsvpcTasks,
+  taskStateChangeEvent,
+  type ContainerSpec,
+  type HealthStatus,
+} from '../../../support/ecs-scenario';
 import { createRegistrar, sqsBatch, type RegistrarFixture } from '../../../support/registrar-fixture';
 import { freshWorld, ipOf, runService, taskId, ZONE } from '../../../support/world';
 import { startHttpServer, type Behaviour, type LocalHttpServer } from './local-servers';
@@ -41,7 +48,15 @@ export interface HealthWorld {
   startService(
     name: string,
     behaviours: Behaviour[],
-    options?: { group?: string; env?: Record<string, string>; container?: Partial<ContainerSpec>; health?: 'HEALTHY' | 'UNKNOWN' },
+    options?: {
+      group?: string;
+      env?: Record<string, string>;
+      container?: Partial<ContainerSpec>;
+      /** more containers in the task definition after "app" (e.g. sidecars); moto's tasks list only "app" */
+      sidecars?: ContainerSpec[];
+      /** container health in the registrar's event: every container's, or per container name */
+      health?: HealthStatus | Record<string, HealthStatus>;
+    },
   ): Promise<WorldTask[]>;
   run(options?: { advanceSeconds?: number; deadlineMs?: number }): Promise<HealthRunReport>;
   records(): ReturnType<typeof listRecords>;
@@ -70,6 +85,23 @@ export async function healthWorld(guard: Route53Guard, env: Record<string, strin
   const clock = { now: Date.now() };
   const deps: HealthCheckerDeps = { config, health, store, backend, prober, now: () => clock.now, applyReserveMs: 2000 };
 
+  /** runService's task definition ("app" on 8080) with more containers after "app". */
+  async function runWithSidecars(
+    name: string,
+    count: number,
+    app: Partial<ContainerSpec>,
+    sidecars: ContainerSpec[],
+    group = `service:${name}`,
+  ) {
+    const taskDefinition = await registerTaskDefinition({
+      family: name,
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      containers: [{ name: 'app', portMappings: [{ containerPort: 8080 }], ...app }, ...sidecars],
+    });
+    return { taskDefinition, tasks: await runAwsvpcTasks({ cluster: clusterArn, taskDefinition, count, group, vpc }) };
+  }
+
   let version = 2;
   return {
     zoneId,
@@ -79,10 +111,10 @@ export async function healthWorld(guard: Route53Guard, env: Record<string, strin
     asked,
     clock,
     async startService(name, behaviours, options = {}) {
-      const { taskDefinition, tasks } = await runService({ vpc, clusterArn }, name, behaviours.length, {
-        group: options.group,
-        container: { environment: { SERVICE_8080_NAME: name, ...options.env }, ...options.container },
-      });
+      const container = { environment: { SERVICE_8080_NAME: name, ...options.env }, ...options.container };
+      const { taskDefinition, tasks } = options.sidecars
+        ? await runWithSidecars(name, behaviours.length, container, options.sidecars, options.group)
+        : await runService({ vpc, clusterArn }, name, behaviours.length, { group: options.group, container });
       const started: WorldTask[] = [];
       for (const [i, task] of tasks.entries()) {
         const server = await startHttpServer(behaviours[i]);

@@ -1,5 +1,5 @@
 // The real prober against real servers on 127.0.0.1: what counts as healthy, and that every probe is bounded.
-import { createProber, describeCheck, parseStatusCodes, type ProbeRequest } from '@ecs-sd/core';
+import { createProber, describeCheck, isNotSentError, parseStatusCodes, type ProbeRequest } from '@ecs-sd/core';
 import { refusedPort, startHttpServer, startTcpServer, type LocalHttpServer } from './local-servers';
 
 const twoXx = parseStatusCodes('200-299')!;
@@ -75,10 +75,11 @@ describe('HTTP probes against real servers', () => {
     await expect(probe(http(await refusedPort()))).resolves.toMatchObject({ ok: false, result: 'connection refused' });
   });
 
-  it('never resolves names: a host name is refused without any connection', async () => {
+  it('never resolves names: a host name is refused without any connection (not sent)', async () => {
     await expect(probe({ ...http(80), ip: 'localhost' })).resolves.toMatchObject({
       ok: false,
-      result: 'not an IP address (not probed)',
+      notSent: true,
+      result: 'not sent: not an IP address',
     });
   });
 });
@@ -121,5 +122,57 @@ describe('describeCheck', () => {
       'HTTP GET http://10.0.1.7:8080/health',
     );
     expect(describeCheck({ ip: 'fd00::7', port: 53, check: { kind: 'tcp' } })).toBe('TCP [fd00::7]:53');
+  });
+});
+
+describe('probes that cannot be sent (notSent: no evidence about the task)', () => {
+  let server: LocalHttpServer;
+  beforeAll(async () => {
+    server = await startHttpServer({ kind: 'status', status: 200 });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it.each([
+    { name: 'a path with a space (Node: ERR_UNESCAPED_CHARACTERS)', over: { check: { kind: 'http', path: '/he alth' } }, result: 'not sent: invalid HTTP path' },
+    { name: 'a path with a control character', over: { check: { kind: 'http', path: '/a\u0001b' } }, result: 'not sent: invalid HTTP path' },
+    { name: 'a path without a leading slash', over: { check: { kind: 'http', path: 'health' } }, result: 'not sent: invalid HTTP path' },
+    { name: 'an empty path', over: { check: { kind: 'http', path: '' } }, result: 'not sent: invalid HTTP path' },
+    { name: 'port 0', over: { port: 0 }, result: 'not sent: invalid port' },
+    { name: 'port 70000 (Node: ERR_SOCKET_BAD_PORT)', over: { port: 70_000 }, result: 'not sent: invalid port' },
+    { name: 'a timeout of 0 ms', over: { timeoutMs: 0 }, result: 'not sent: invalid timeout' },
+    { name: 'a timeout that is not a number', over: { timeoutMs: Number.NaN }, result: 'not sent: invalid timeout' },
+    { name: 'a TCP probe to port 70000', over: { port: 70_000, check: { kind: 'tcp' } }, result: 'not sent: invalid port' },
+  ] as { name: string; over: Partial<ProbeRequest>; result: string }[])('$name', async ({ over, result }) => {
+    const request = { ...http(server.port), ...over };
+    await expect(probe(request)).resolves.toMatchObject({ ok: false, notSent: true, result });
+    expect(server.paths).toEqual([]); // nothing reached the server
+  });
+
+  it('a probe that was sent and failed is not marked notSent', async () => {
+    const s = await startHttpServer({ kind: 'status', status: 500 });
+    try {
+      const result = await probe(http(s.port));
+      expect(result).toMatchObject({ ok: false, result: 'HTTP 500' });
+      expect(result.notSent).toBeUndefined();
+      const refused = await probe(http(await refusedPort()));
+      expect(refused.notSent).toBeUndefined();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it.each([
+    ['ERR_UNESCAPED_CHARACTERS', true],
+    ['ERR_INVALID_CHAR', true],
+    ['ERR_INVALID_ARG_VALUE', true],
+    ['ERR_SOCKET_BAD_PORT', true],
+    ['ECONNREFUSED', false],
+    ['ECONNRESET', false],
+    ['HPE_INVALID_CONSTANT', false],
+    [undefined, false],
+  ])('Node error %s is a refusal to send: %s', (code, expected) => {
+    expect(isNotSentError(Object.assign(new Error('x'), { code }))).toBe(expected);
   });
 });

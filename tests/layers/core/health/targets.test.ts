@@ -100,8 +100,8 @@ describe('planProbes', () => {
     expect(plan.probes.map((p) => p.check)).toEqual([{ kind: 'tcp' }]);
   });
 
-  it('honours per-endpoint timeouts (clamped) and intervals', () => {
-    const e = endpoint({ check: { http: 'ready', timeoutSeconds: 120, intervalSeconds: 300 } });
+  it('honours per-endpoint paths, timeouts and intervals', () => {
+    const e = endpoint({ check: { http: '/ready', timeoutSeconds: 12, intervalSeconds: 300 } });
     const health: HealthRecord = {
       taskArn: 'a',
       verdict: 'healthy',
@@ -116,7 +116,7 @@ describe('planProbes', () => {
     ]);
     const due = planProbes([{ state: state([e]), ecs: ecs(), health }], { ...options, runStartedAt: T0 + 58_000 });
     expect(due.probes).toEqual([
-      expect.objectContaining({ check: { kind: 'http', path: '/ready' }, timeoutMs: 30_000, hasInterval: true }),
+      expect.objectContaining({ check: { kind: 'http', path: '/ready' }, timeoutMs: 12_000, hasInterval: true }),
     ]);
   });
 });
@@ -128,5 +128,21 @@ describe('checkFor', () => {
     { check: {}, expected: { kind: 'http', path: '/health' } },
   ])('$check -> $expected', ({ check, expected }) => {
     expect(checkFor(endpoint({ check }), '/health')).toEqual(expected);
+  });
+});
+
+describe('stored check settings the rules reject (written by an older version) fall back to the default', () => {
+  it.each([
+    { name: 'a path with a space', check: { http: '/he alth' }, probe: { check: { kind: 'http', path: '/health' }, timeoutMs: 2000, hasInterval: false } },
+    { name: 'a path without a leading slash', check: { http: 'ready' }, probe: { check: { kind: 'http', path: '/health' }, timeoutMs: 2000, hasInterval: false } },
+    { name: 'a path with a control character', check: { http: '/r\u0000' }, probe: { check: { kind: 'http', path: '/health' }, timeoutMs: 2000, hasInterval: false } },
+    { name: 'timeout 0 s', check: { timeoutSeconds: 0 }, probe: { check: { kind: 'http', path: '/health' }, timeoutMs: 2000, hasInterval: false } },
+    { name: 'timeout 120 s (over 30)', check: { timeoutSeconds: 120 }, probe: { check: { kind: 'http', path: '/health' }, timeoutMs: 2000, hasInterval: false } },
+    { name: 'interval 0 s', check: { intervalSeconds: 0 }, probe: { check: { kind: 'http', path: '/health' }, timeoutMs: 2000, hasInterval: false } },
+    { name: 'a valid TCP check with a timeout of NaN', check: { tcp: true, timeoutSeconds: Number.NaN }, probe: { check: { kind: 'tcp' }, timeoutMs: 2000, hasInterval: false } },
+    { name: 'valid settings (kept)', check: { http: '/ok', timeoutSeconds: 0.1, intervalSeconds: 30 }, probe: { check: { kind: 'http', path: '/ok' }, timeoutMs: 100, hasInterval: true } },
+  ])('$name', ({ check, probe }) => {
+    const plan = planProbes([{ state: state([endpoint({ check })]), ecs: ecs() }], options);
+    expect(plan.probes).toEqual([expect.objectContaining(probe)]);
   });
 });

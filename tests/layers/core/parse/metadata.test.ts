@@ -46,11 +46,6 @@ describe('serviceMetadata (Registrator conventions)', () => {
     expect(m.problems[0]).toMatchObject({ field: 'SERVICE_8080_NAME', value: 'my_service!', problem: expect.stringMatching(/not a host name label/) });
   });
 
-  it('lists containers with a Docker health check', () => {
-    const m = serviceMetadata([container({ healthCheck: { command: ['CMD', 'true'] } })], {}, NAMING);
-    expect(m.healthCheckedContainers).toEqual(['app']);
-  });
-
   it('parses durations', () => {
     expect([parseDuration('10s'), parseDuration('2m'), parseDuration('250ms'), parseDuration('7'), parseDuration('x')]).toEqual([10, 120, 0.25, 7, undefined]);
   });
