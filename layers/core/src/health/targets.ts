@@ -7,7 +7,7 @@
 //     and its SERVICE_<port>_CHECK_INTERVAL (if any) has elapsed since the run that last probed it.
 import { isIP } from 'node:net';
 import { isStopping, type TaskEvent } from '../parse/task-event';
-import type { Endpoint } from '../resolve/endpoints';
+import { primaryAddress, type Endpoint } from '../resolve/endpoints';
 import type { HealthRecord } from '../state/health-records';
 import type { TaskState } from '../state/task-state';
 import { describeCheck, type CheckSpec, type ProbeRequest } from './probe';
@@ -33,7 +33,10 @@ export interface PlannedProbe extends ProbeRequest {
   hasInterval: boolean;
 }
 
-export type SkipReason = 'not-running' | 'address-mismatch' | 'udp' | 'no-check' | 'not-due' | 'not-an-ip';
+export type SkipReason = 'not-running' | 'not-a-target' | 'address-mismatch' | 'udp' | 'no-check' | 'not-due' | 'not-an-ip';
+
+/** Only tasks with resolved endpoints are probed: STARTING, UNRESOLVED and STOPPED tasks have nothing to check. */
+export const PROBED_STATUSES: ReadonlySet<TaskState['status']> = new Set(['REGISTERED', 'PENDING_HEALTH']);
 
 export interface ProbePlan {
   probes: PlannedProbe[];
@@ -61,7 +64,7 @@ export function checkFor(endpoint: Endpoint, defaultPath: string): CheckSpec | u
 
 /** The address came from ECS for this task, and ECS still reports it. */
 export function addressConfirmed(state: TaskState, endpoint: Endpoint, ecs: TaskEvent): boolean {
-  if (endpoint.awsvpc) return !!ecs.eniAddress && ecs.eniAddress === endpoint.ip;
+  if (endpoint.awsvpc) return endpoint.ip ? ecs.eniAddress === endpoint.ip : !!endpoint.ipv6 && ecs.eniIpv6Address === endpoint.ipv6;
   return !!state.containerInstanceArn && ecs.containerInstanceArn === state.containerInstanceArn;
 }
 
@@ -75,6 +78,10 @@ export function isDue(endpoint: Endpoint, key: string, health: HealthRecord | un
 export function planProbes(tasks: TargetTask[], options: PlanOptions): ProbePlan {
   const plan: ProbePlan = { probes: [], skipped: [] };
   for (const { state, ecs, health } of tasks) {
+    if (!PROBED_STATUSES.has(state.status)) {
+      plan.skipped.push({ taskArn: state.taskArn, reason: 'not-a-target' });
+      continue;
+    }
     if (!isRunningInEcs(ecs)) {
       plan.skipped.push({ taskArn: state.taskArn, reason: 'not-running' });
       continue;
@@ -94,7 +101,8 @@ export function planProbes(tasks: TargetTask[], options: PlanOptions): ProbePlan
         skip('no-check');
         continue;
       }
-      if (isIP(endpoint.ip) === 0) {
+      const ip = primaryAddress(endpoint) ?? '';
+      if (isIP(ip) === 0) {
         skip('not-an-ip');
         continue;
       }
@@ -108,7 +116,7 @@ export function planProbes(tasks: TargetTask[], options: PlanOptions): ProbePlan
       }
       const requested = endpoint.check?.timeoutSeconds;
       const timeoutMs = Math.min(MAX_TIMEOUT_MS, Math.max(100, requested ? requested * 1000 : options.defaultTimeoutMs));
-      const probe = { ip: endpoint.ip, port: endpoint.port, check, timeoutMs: Math.round(timeoutMs) };
+      const probe = { ip, port: endpoint.port, check, timeoutMs: Math.round(timeoutMs) };
       plan.probes.push({
         ...probe,
         taskArn: state.taskArn,

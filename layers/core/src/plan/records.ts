@@ -97,9 +97,9 @@ export function desiredRecords(serviceName: string, members: Member[], options: 
       const srvName = srvRecordName(serviceName, endpoint.protocol, options);
       const list = srvValues.get(srvName) ?? srvValues.set(srvName, []).get(srvName)!;
       list.push(`1 1 ${endpoint.port} ${target}`);
-      if (endpoint.awsvpc) serviceIps.push(endpoint.ip);
+      if (endpoint.awsvpc && endpoint.ip) serviceIps.push(endpoint.ip);
     }
-    taskRecords.set(member.taskId, { name: target, type: 'A', ttl: options.ttl, values: [endpoints[0].ip] });
+    if (endpoints[0].ip) taskRecords.set(member.taskId, { name: target, type: 'A', ttl: options.ttl, values: [endpoints[0].ip] });
   }
   const heads: RecordSet[] = [];
   const truncated: DesiredRecords['truncated'] = [];
