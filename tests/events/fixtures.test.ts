@@ -37,6 +37,10 @@ const envelopeFiles = [...taskFiles, ...trailFiles];
 const wellFormedTaskFiles = taskFiles.filter((f) => f !== 'task-state-change/malformed-missing-detail.json');
 
 const detailOf = (rel: string): Obj => load(rel).detail as Obj;
+const attachmentIpv6 = (detail: Obj): string | undefined =>
+  (detail.attachments as Obj[] | undefined)
+    ?.flatMap((a) => a.details as Obj[])
+    .find((d) => d.name === 'ipv6Address')?.value as string | undefined;
 const attachmentIp = (detail: Obj): string | undefined =>
   (detail.attachments as Obj[] | undefined)
     ?.flatMap((a) => a.details as Obj[])
@@ -53,6 +57,9 @@ describe('events/ layout', () => {
       'task-state-change/awsvpc-health-check-unhealthy.json',
       'task-state-change/malformed-missing-detail.json',
       'task-state-change/other-cluster-running.json',
+      'task-state-change/awsvpc-ipv6-only-running.json',
+      'task-state-change/awsvpc-dual-stack-running.json',
+      'task-state-change/bridge-ec2-running-no-bindings.json',
       'cloudtrail/create-service-alb.json',
       'cloudtrail/create-service-nlb.json',
       'cloudtrail/create-service-classic-elb.json',
@@ -267,6 +274,33 @@ describe('the other task state change fixtures', () => {
     expect(d.clusterArn).toBe(`arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/other`);
     expect(d.taskArn).toMatch(/:task\/other\//);
     expect(d).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'RUNNING' });
+  });
+
+  it('awsvpc-ipv6-only-running: the ENI and the container carry ipv6Address only, no IPv4 anywhere', () => {
+    const d = detailOf('task-state-change/awsvpc-ipv6-only-running.json');
+    expect(d).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'RUNNING', group: 'service:web', launchType: 'FARGATE' });
+    expect(attachmentIp(d)).toBeUndefined();
+    expect(JSON.stringify(d)).not.toMatch(/\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/);
+    const v6 = attachmentIpv6(d);
+    expect(v6).toMatch(/^[0-9a-f:]+$/);
+    expect(d.containers[0].networkInterfaces).toEqual([{ attachmentId: d.attachments[0].id, ipv6Address: v6 }]);
+  });
+
+  it('awsvpc-dual-stack-running: both addresses, the same in the attachment and the container', () => {
+    const d = detailOf('task-state-change/awsvpc-dual-stack-running.json');
+    expect(d).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'RUNNING', group: 'service:web' });
+    expect(d.containers[0].networkInterfaces).toEqual([
+      { attachmentId: d.attachments[0].id, privateIpv4Address: attachmentIp(d), ipv6Address: attachmentIpv6(d) }]);
+    expect(attachmentIp(d)).toBe('10.0.1.88');
+  });
+
+  it('bridge-ec2-running-no-bindings: the bridge task RUNNING before ECS filled in networkBindings', () => {
+    const d = detailOf('task-state-change/bridge-ec2-running-no-bindings.json');
+    const bound = detailOf('task-state-change/bridge-ec2-running.json');
+    expect(d).toMatchObject({ launchType: 'EC2', lastStatus: 'RUNNING', group: 'service:api', containerInstanceArn: bound.containerInstanceArn });
+    expect(d.taskArn).not.toBe(bound.taskArn);
+    expect(d.containers[0]).not.toHaveProperty('networkBindings');
+    expect(d.overrides).toEqual(bound.overrides);
   });
 
   it('gives each task its own address', () => {

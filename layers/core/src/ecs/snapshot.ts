@@ -5,12 +5,14 @@
 // absent (moto does not return it) the snapshot can still be ordered by the task lifecycle, which never goes
 // back: a stop is newer than any running state, and RUNNING is newer than a stored STARTING. Such a snapshot
 // gets the stored version + 1 (applies); otherwise the stored version (a replay: re-sync only, no change), or 0
-// for a task with no state yet (any event that carries a real version then wins).
+// for a task with no state yet (any event that carries a real version then wins). A stored UNRESOLVED task is
+// already RUNNING: a RUNNING snapshot keeps its version, which judgeVersion applies (re-resolves) because the task
+// needs resolution; bumping it would make the task's real next event (often its stop, at version + 1) a replay.
 import type { Task } from '@aws-sdk/client-ecs';
 import { isStopping, parseTaskEvent, type TaskEvent } from '../parse/task-event';
 import type { TaskState, TaskStatus } from '../state/task-state';
 
-const STORED_RANK: Record<TaskStatus, number> = { STARTING: 0, PENDING_HEALTH: 1, REGISTERED: 1, STOPPED: 2 };
+const STORED_RANK: Record<TaskStatus, number> = { STARTING: 0, UNRESOLVED: 1, PENDING_HEALTH: 1, REGISTERED: 1, STOPPED: 2 };
 
 function snapshotRank(task: Pick<TaskEvent, 'lastStatus' | 'desiredStatus'>): number {
   if (isStopping(task)) return 2;

@@ -33,22 +33,31 @@ export async function listRunningTaskArns(cluster: string): Promise<string[]> {
 
 export interface DescribedTasks {
   tasks: Task[];
-  /** task ARNs ECS no longer knows (failure MISSING, not in the answer at all, or the cluster is gone) */
+  /** task ARNs ECS says it no longer knows: failure MISSING, or the cluster is gone (ClusterNotFoundException) */
   missing: string[];
   /** other per-task failures: nothing is known about these tasks in this run */
   failed: { arn: string; reason: string }[];
+  /** task ARNs ECS neither described nor reported as a failure: unknown this run (absence is not proof that a task
+   * is gone; moto answers this way for every task it does not know) */
+  unanswered: string[];
 }
 
 export const isClusterNotFound = (error: unknown) => errorName(error) === 'ClusterNotFoundException';
 
-/** DescribeTasks in batches of 100, a few batches at a time. A deleted cluster reports all its tasks missing. */
+/**
+ * DescribeTasks in batches of 100, a few batches at a time.
+ * Only a MISSING failure or a deleted cluster (ClusterNotFoundException: a cluster can only be deleted once it runs
+ * no task, so its tasks are gone) is proof that a task no longer exists; a task the answer leaves out is `unanswered`
+ * and callers leave it alone this run.
+ * @throws other errors of the call (throttling beyond the SDK's retries, access denied)
+ */
 export async function describeTasks(
   cluster: string,
   taskArns: string[],
   options: { concurrency?: number } = {},
 ): Promise<DescribedTasks> {
   const limit = pLimit(options.concurrency ?? 4);
-  const result: DescribedTasks = { tasks: [], missing: [], failed: [] };
+  const result: DescribedTasks = { tasks: [], missing: [], failed: [], unanswered: [] };
   await Promise.all(
     chunk([...new Set(taskArns)], DESCRIBE_TASKS_BATCH).map((batch) =>
       limit(async () => {
@@ -65,10 +74,12 @@ export async function describeTasks(
             if (failure.reason === 'MISSING') result.missing.push(failure.arn);
             else result.failed.push({ arn: failure.arn, reason: failure.reason ?? 'unknown' });
           }
-          // Neither described nor reported as a failure: ECS does not know the task (emulators omit the failure).
-          result.missing.push(...batch.filter((arn) => !answered.has(arn)));
+          // Neither described nor reported as a failure: unknown, not gone (see DescribedTasks.unanswered).
+          result.unanswered.push(...batch.filter((arn) => !answered.has(arn)));
         } catch (error) {
           if (!isClusterNotFound(error)) throw error;
+          // Proof: DeleteCluster refuses a cluster with active tasks (ClusterContainsTasksException), so the tasks of
+          // a deleted cluster have stopped.
           result.missing.push(...batch);
         }
       }),

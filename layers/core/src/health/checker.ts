@@ -154,8 +154,11 @@ async function describeTargets(tasks: TaskState[], log: Logger): Promise<Map<str
   await Promise.all(
     [...byCluster].map(async ([cluster, states]) => {
       const byArn = new Map(states.map((s) => [s.taskArn, s]));
-      const { tasks: found, failed } = await describeTasks(cluster, [...byArn.keys()]);
+      const { tasks: found, failed, unanswered } = await describeTasks(cluster, [...byArn.keys()]);
       for (const f of failed) log.warn('DescribeTasks failed for a task; not probed this run', { ...f });
+      // Unknown is not gone: such tasks are neither probed nor changed (the reconciler settles missing ones).
+      for (const arn of unanswered) log.warn('DescribeTasks did not answer for a task; not probed this run', { taskArn: arn });
+      if (unanswered.length > 0) countMetric('TasksUnanswered', unanswered.length);
       for (const task of found) {
         if (!task.taskArn || !byArn.has(task.taskArn)) continue;
         try {

@@ -10,7 +10,7 @@
 // reports invalid settings once per task; reporting them here would repeat it every run.
 import { isIP } from 'node:net';
 import { isStopping, type TaskEvent } from '../parse/task-event';
-import type { Endpoint } from '../resolve/endpoints';
+import { primaryAddress, type Endpoint } from '../resolve/endpoints';
 import type { HealthRecord } from '../state/health-records';
 import type { TaskState } from '../state/task-state';
 import { CHECK_TIMEOUT_SECONDS, checkSettingsOf } from './check-settings';
@@ -37,7 +37,10 @@ export interface PlannedProbe extends ProbeRequest {
   hasInterval: boolean;
 }
 
-export type SkipReason = 'not-running' | 'address-mismatch' | 'udp' | 'no-check' | 'not-due' | 'not-an-ip';
+export type SkipReason = 'not-running' | 'not-a-target' | 'address-mismatch' | 'udp' | 'no-check' | 'not-due' | 'not-an-ip';
+
+/** Only tasks with resolved endpoints are probed: STARTING, UNRESOLVED and STOPPED tasks have nothing to check. */
+export const PROBED_STATUSES: ReadonlySet<TaskState['status']> = new Set(['REGISTERED', 'PENDING_HEALTH']);
 
 export interface ProbePlan {
   probes: PlannedProbe[];
@@ -72,7 +75,7 @@ export function timeoutFor(endpoint: Endpoint, defaultTimeoutMs: number): number
 
 /** The address came from ECS for this task, and ECS still reports it. */
 export function addressConfirmed(state: TaskState, endpoint: Endpoint, ecs: TaskEvent): boolean {
-  if (endpoint.awsvpc) return !!ecs.eniAddress && ecs.eniAddress === endpoint.ip;
+  if (endpoint.awsvpc) return endpoint.ip ? ecs.eniAddress === endpoint.ip : !!endpoint.ipv6 && ecs.eniIpv6Address === endpoint.ipv6;
   return !!state.containerInstanceArn && ecs.containerInstanceArn === state.containerInstanceArn;
 }
 
@@ -86,6 +89,10 @@ export function isDue(endpoint: Endpoint, key: string, health: HealthRecord | un
 export function planProbes(tasks: TargetTask[], options: PlanOptions): ProbePlan {
   const plan: ProbePlan = { probes: [], skipped: [] };
   for (const { state, ecs, health } of tasks) {
+    if (!PROBED_STATUSES.has(state.status)) {
+      plan.skipped.push({ taskArn: state.taskArn, reason: 'not-a-target' });
+      continue;
+    }
     if (!isRunningInEcs(ecs)) {
       plan.skipped.push({ taskArn: state.taskArn, reason: 'not-running' });
       continue;
@@ -105,7 +112,7 @@ export function planProbes(tasks: TargetTask[], options: PlanOptions): ProbePlan
         skip('no-check');
         continue;
       }
-      const ip = endpoint.ip ?? endpoint.ipv6 ?? '';
+      const ip = primaryAddress(endpoint) ?? '';
       if (isIP(ip) === 0) {
         skip('not-an-ip');
         continue;

@@ -1,14 +1,17 @@
 // Reconciler: ECS is the truth. Each run compares ECS, the state table and the zone, and repairs drift through
 // the registrar's own path (TaskProcessor transitions, then DirectoryBackend.sync):
 //
-//   MissedStart     a RUNNING task with metadata but no state (or still STARTING): registered as the event would have
-//   MissedStop      state for a task ECS no longer runs (stopped, missing, cluster deleted): tombstoned, records removed
+//   MissedStart     a RUNNING task with metadata but no state, still STARTING, or with endpoints that could not be
+//                   resolved yet (UNRESOLVED, or some ports unresolved): registered as the event would have
+//   MissedStop      state for a task ECS no longer runs (stopped, MISSING, cluster deleted): tombstoned, records removed
 //   MissingRecords  state says registered, the zone lacks (or holds other) records: re-synced
 //   OrphanRecords   owned records that no state explains: removed
 //
 // Order matters for safety: the state table is read before ECS is listed, so a task that starts meanwhile is never
-// mistaken for a stopped one; a task missing from ListTasks is confirmed with DescribeTasks before it is stopped;
-// and the zone is compared last, only to nominate names, since every sync re-reads records and members itself.
+// mistaken for a stopped one; a task missing from ListTasks is confirmed with DescribeTasks before it is stopped
+// (only STOPPED, a MISSING failure or a deleted cluster is proof: a task DescribeTasks leaves out of its answer is
+// unknown and left alone this run, logged and counted as TasksUnanswered); and the zone is compared last, only to
+// nominate names, since every sync re-reads records and members itself.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Task } from '@aws-sdk/client-ecs';
 import pLimit from 'p-limit';
@@ -17,6 +20,7 @@ import { countMetric, logger as rootLogger, metrics, MetricUnit } from '../obser
 import { isStopping, type TaskEvent } from '../parse/task-event';
 import type { DirectoryBackend, SyncOutcome, SyncRequest } from '../backends/backend';
 import { TaskProcessor } from '../registrar/task-processor';
+import { needsResolution } from '../registrar/task-transition';
 import { hostAddresses } from '../resolve/host-addresses';
 import type { TaskState, TaskStateStore } from '../state/task-state';
 import { scanTasksAndMembers } from '../state/state-scan';
@@ -53,6 +57,8 @@ export interface ReconcileReport {
   /** names whose sync did not succeed (conflicts with foreign records, throttling): left for the next run */
   unresolved: { serviceName: string; status: string; reason: string }[];
   errors: { scope: string; error: string }[];
+  /** task ARNs DescribeTasks neither described nor reported missing, or reported another failure for: left alone */
+  unanswered: string[];
   /** false when the run stopped early (time) or a cluster could not be listed */
   complete: boolean;
   /** set when the handler did nothing because another run held the run lease */
@@ -68,6 +74,7 @@ const emptyReport = (): ReconcileReport => ({
   counts: { MissedStart: 0, MissedStop: 0, MissingRecords: 0, OrphanRecords: 0 },
   unresolved: [],
   errors: [],
+  unanswered: [],
   complete: true,
 });
 
@@ -75,6 +82,8 @@ interface ClusterView {
   cluster: string;
   listed: Set<string>;
   running: Task[];
+  /** listed, but DescribeTasks did not describe them */
+  unanswered: string[];
 }
 
 async function viewCluster(cluster: string): Promise<ClusterView> {
@@ -85,9 +94,10 @@ async function viewCluster(cluster: string): Promise<ClusterView> {
     if (!isClusterNotFound(error)) throw error;
     arns = [];
   }
-  const described = arns.length > 0 ? await describeTasks(cluster, arns) : { tasks: [] };
-  const running = described.tasks.filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
-  return { cluster, listed: new Set(arns), running };
+  const described = arns.length > 0 ? await describeTasks(cluster, arns) : undefined;
+  const running = (described?.tasks ?? []).filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
+  const unanswered = described ? [...described.unanswered, ...described.failed.map((f) => f.arn)] : [];
+  return { cluster, listed: new Set(arns), running, unanswered };
 }
 
 export async function runReconcile(deps: ReconcilerDeps, deadline: number): Promise<ReconcileReport> {
@@ -127,6 +137,7 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
   const listed = new Set(views.flatMap((v) => [...v.listed]));
   const running = views.flatMap((v) => v.running);
   report.runningTasks = running.length;
+  report.unanswered.push(...views.flatMap((v) => v.unanswered));
 
   // 2. Events to replay through the registrar's processor.
   const events: { event: TaskEvent; kind: DriftKind }[] = [];
@@ -134,7 +145,7 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
   const startCandidates: TaskEvent[] = [];
   for (const task of running) {
     const previous = task.taskArn ? stored.get(task.taskArn) : undefined;
-    if (previous && previous.status !== 'STARTING') continue;
+    if (previous && previous.status !== 'STARTING' && !needsResolution(previous)) continue;
     try {
       const event = snapshotEvent(task, previous, 'reconcile');
       if (!clusterInScope(config, event.clusterArn)) continue;
@@ -146,7 +157,8 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
       report.errors.push({ scope: task.taskArn ?? 'task', error: (error as Error).message });
     }
   }
-  const hosts = bridgeHosts.length > 0 ? await hostAddresses(bridgeHosts).catch(() => new Map<string, string>()) : new Map();
+  // Throws only transient errors (resolve/host-addresses.ts); then each task looks its host up alone in its transition.
+  const hosts = bridgeHosts.length > 0 ? await hostAddresses(bridgeHosts).catch(() => undefined) : undefined;
   const metadataLimit = pLimit(8);
   await Promise.all(
     startCandidates.map((event) =>
@@ -186,11 +198,20 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
             events.push({ event: missingTaskStopEvent(state, 'reconcile'), kind: 'MissedStop' });
           }
         }
+        report.unanswered.push(...described.unanswered, ...described.failed.map((f) => f.arn));
       } catch (error) {
         report.errors.push({ scope: cluster, error: (error as Error).message });
       }
     }),
   );
+
+  if (report.unanswered.length > 0) {
+    countMetric('TasksUnanswered', report.unanswered.length);
+    log.warn('DescribeTasks did not answer for some tasks; they are left alone this run', {
+      count: report.unanswered.length,
+      taskArns: report.unanswered.slice(0, 20),
+    });
+  }
 
   // 3. Transitions, then one sync for every name they touched.
   const requests: SyncRequest[] = [];

@@ -1,17 +1,38 @@
 // Moves one task's state forward from an event (or from a DescribeTasks snapshot shaped as one) and says which
 // service names must be synced. Shared by the task registrar and the reconciler.
+//
+// Host address lookups (bridge/host tasks) are classified in resolve/host-addresses.ts: a transient failure throws
+// (HostLookupError or the SDK's error: the registrar's message is retried, the reconciler tries again next run); a
+// permanent one (container instance or EC2 instance gone, no address, access denied) resolves the task's ports as
+// unresolved, so the task is stored UNRESOLVED with one ERROR line and the HostLookupFailures metric, and the
+// message is consumed instead of failing on every delivery until it reaches the DLQ. The reconciler retries it.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { countMetric } from '../observability';
 import { isStopping, type TaskEvent } from '../parse/task-event';
-import { resolveEndpoints, type ResolvedEndpoints } from '../resolve/endpoints';
+import { resolveEndpoints, type HostResolution, type ResolvedEndpoints } from '../resolve/endpoints';
 import { carriesServiceMetadata, serviceMetadata } from '../parse/metadata';
 import type { NamingContext } from '../naming/names';
 import { withRetries } from '../util/retry';
 import { describeTaskDefinition } from '../resolve/task-definitions';
-import { hostAddresses } from '../resolve/host-addresses';
+import { hostAddresses, type HostLookup } from '../resolve/host-addresses';
 import { StaleStateError, type TaskState, type TaskStateStore } from '../state/task-state';
 import type { SyncRequest } from '../backends/backend';
-import { judgeVersion, nextTaskState, replayRequestsFor, syncRequestsFor } from './task-transition';
+import { judgeVersion, nextTaskState, replayRequestsFor, sameOutcome, syncRequestsFor } from './task-transition';
+
+/** A host lookup that may succeed when retried (ECS did not answer for the container instance). */
+export class HostLookupError extends Error {
+  constructor(readonly containerInstanceArn: string, reason: string) {
+    super(`Host address lookup for ${containerInstanceArn} failed: ${reason}; retried later`);
+    this.name = 'HostLookupError';
+  }
+}
+
+function hostOf(lookup: HostLookup | undefined, arn: string): HostResolution | undefined {
+  const address = lookup?.addresses.get(arn);
+  if (address) return { address };
+  const problem = lookup?.unresolvable.get(arn);
+  return problem ? { problem: `container instance ${arn}: ${problem}` } : undefined;
+}
 
 export interface TransitionResult {
   taskArn: string;
@@ -32,14 +53,23 @@ export interface TaskProcessorOptions {
 export class TaskProcessor {
   constructor(private readonly options: TaskProcessorOptions) {}
 
-  async resolve(event: TaskEvent, hosts?: Map<string, string>): Promise<ResolvedEndpoints> {
+  /**
+   * The task's endpoints. bridge/host tasks need their host: taken from `hosts` (a batched lookup) when it answers
+   * for the container instance, else looked up alone.
+   * @throws HostLookupError or the SDK's error when the host lookup failed transiently
+   */
+  async resolve(event: TaskEvent, hosts?: HostLookup): Promise<ResolvedEndpoints & { host?: HostResolution }> {
     const taskDefinition = await describeTaskDefinition(event.taskDefinitionArn);
-    let hostIp: string | undefined;
-    if (taskDefinition.networkMode !== 'awsvpc' && event.containerInstanceArn) {
+    let host: HostResolution | undefined;
+    if (taskDefinition.networkMode !== 'awsvpc') {
       const arn = event.containerInstanceArn;
-      hostIp = hosts?.get(arn) ?? (await hostAddresses([{ clusterArn: event.clusterArn, containerInstanceArn: arn }])).get(arn);
+      if (!arn) host = { problem: 'the event names no container instance' };
+      else {
+        host = hostOf(hosts, arn) ?? hostOf(await hostAddresses([{ clusterArn: event.clusterArn, containerInstanceArn: arn }]), arn);
+        if (!host) throw new HostLookupError(arn, 'ECS neither described the container instance nor reported it missing');
+      }
     }
-    return resolveEndpoints(event, taskDefinition, hostIp, this.options.naming);
+    return { ...resolveEndpoints(event, taskDefinition, host, this.options.naming), host };
   }
 
   /** True when any container port of the task carries SERVICE_* metadata (valid or not). */
@@ -54,7 +84,7 @@ export class TaskProcessor {
   transition(
     event: TaskEvent,
     log: Logger,
-    hosts?: Map<string, string>,
+    hosts?: HostLookup,
   ): Promise<{ result: TransitionResult; requests: SyncRequest[] }> {
     return withRetries(() => this.transitionOnce(event, log, hosts), {
       isRetryable: (error) => error instanceof StaleStateError,
@@ -66,9 +96,13 @@ export class TaskProcessor {
   private async transitionOnce(
     event: TaskEvent,
     log: Logger,
-    hosts?: Map<string, string>,
+    hosts?: HostLookup,
   ): Promise<{ result: TransitionResult; requests: SyncRequest[] }> {
     const { store } = this.options;
+    for (const warning of event.fieldWarnings ?? []) {
+      countMetric('InvalidEventFields');
+      log.warn('Ignored an invalid field of the task event', { field: warning.split(':')[0], warning });
+    }
     const previous = await store.get(event.taskArn);
     const verdict = judgeVersion(previous, event);
     const base = { taskArn: event.taskArn, version: event.version, verdict };
@@ -106,8 +140,27 @@ export class TaskProcessor {
         log.error('Endpoint not registered', { ...problem });
       }
     }
+    if (resolved?.host?.problem && resolved.unresolved.length > 0) {
+      countMetric('HostLookupFailures');
+      log.error('Host address lookup failed permanently; the task stays unresolved and the reconciler retries it', {
+        containerInstanceArn: event.containerInstanceArn,
+        reason: resolved.host.problem,
+      });
+    }
     const now = this.options.now?.() ?? new Date();
     const next = nextTaskState(previous, event, resolved, now, this.options.tombstoneTtlSeconds);
+    if (next.unresolved?.length) {
+      countMetric('UnresolvedEndpoints', next.unresolved.length);
+      log.warn('Endpoints cannot be resolved yet; the task is re-resolved by its next event and by the reconciler', {
+        status: next.status,
+        unresolved: next.unresolved,
+      });
+    }
+    if (previous && previous.version === event.version && sameOutcome(previous, next)) {
+      // A re-resolution (same version) that found nothing new: no write, re-sync what the state implies.
+      const requests = replayRequestsFor(previous);
+      return { result: { ...base, verdict: 'replay', status: previous.status, serviceNames: requests.map((r) => r.serviceName) }, requests };
+    }
     await store.replace(previous, next);
     // A task's settings never change: report invalid check settings once, when its endpoints are first resolved
     // (after the write, so a retried transition does not report twice).

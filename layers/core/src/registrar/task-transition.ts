@@ -1,4 +1,13 @@
 // Pure: the next state of a task given its stored state, a newer event and (for running tasks) its endpoints.
+//
+// Unresolved endpoints: a RUNNING task whose metadata ports have no address (an ENI without one yet, a host whose
+// lookup failed permanently) or no host port binding (ECS can report a bridge task RUNNING before it fills in
+// networkBindings, and fills them in without a new detail.version) is not REGISTERED with nothing in it:
+//   - no port resolves: UNRESOLVED, nothing registered, `unresolved` says which ports and why;
+//   - some ports resolve: those register as usual (REGISTERED / PENDING_HEALTH), the rest are kept in `unresolved`
+//     (a sidecar that never binds must not keep the task's other names out of DNS).
+// Either way the task needs resolution: its next event applies even at the SAME version, and the reconciler
+// re-resolves it from DescribeTasks each run, until nothing is unresolved or the task stops.
 import { isStopping, type TaskEvent } from '../parse/task-event';
 import type { ResolvedEndpoints } from '../resolve/endpoints';
 import type { TouchedTask, SyncRequest } from '../backends/backend';
@@ -6,11 +15,31 @@ import type { TaskState } from '../state/task-state';
 
 export type EventVerdict = 'apply' | 'replay' | 'stale';
 
-/** Newer versions apply; the same version replays (re-sync only); older ones change nothing. */
-export function judgeVersion(previous: TaskState | undefined, event: Pick<TaskEvent, 'version'>): EventVerdict {
+/** A running task with metadata ports that could not be resolved at its last transition. */
+export function needsResolution(state: Pick<TaskState, 'status' | 'unresolved'> | undefined): boolean {
+  if (!state || state.status === 'STOPPED') return false;
+  return state.status === 'UNRESOLVED' || (state.unresolved?.length ?? 0) > 0;
+}
+
+/**
+ * Newer versions apply; the same version replays (re-sync only) unless the task still needs resolution (then it
+ * applies: ECS fills in addresses and bindings without bumping the version); older ones change nothing.
+ */
+export function judgeVersion(
+  previous: Pick<TaskState, 'version' | 'status' | 'unresolved'> | undefined,
+  event: Pick<TaskEvent, 'version'>,
+): EventVerdict {
   if (!previous) return 'apply';
   if (event.version > previous.version) return 'apply';
-  return event.version === previous.version ? 'replay' : 'stale';
+  if (event.version < previous.version) return 'stale';
+  return needsResolution(previous) ? 'apply' : 'replay';
+}
+
+/** The parts of a state a transition decides; equal parts mean a re-resolution changed nothing. */
+export function sameOutcome(a: TaskState, b: TaskState): boolean {
+  const key = (s: TaskState) =>
+    JSON.stringify([s.version, s.status, s.registeredNames, s.endpoints, s.unresolved ?? [], s.awaitingHealthOf ?? []]);
+  return key(a) === key(b);
 }
 
 export function nextTaskState(
@@ -45,6 +74,10 @@ export function nextTaskState(
   if (event.lastStatus !== 'RUNNING' || !resolved) {
     return { ...base, status: 'STARTING', endpoints: [], registeredNames: [] };
   }
+  const unresolved = resolved.unresolved.length > 0 ? { unresolved: resolved.unresolved } : {};
+  if (resolved.endpoints.length === 0 && resolved.unresolved.length > 0) {
+    return { ...base, status: 'UNRESOLVED', endpoints: [], registeredNames: [], ...unresolved };
+  }
   const names = [...new Set(resolved.endpoints.map((e) => e.name))].sort();
   if (!resolved.health.healthy) {
     // Kept: every container that gates the task (ECS's rule, resolve/task-health), so the health checker promotes
@@ -56,6 +89,7 @@ export function nextTaskState(
       registeredNames: [],
       awaitingHealthOf: resolved.health.gating,
       healthCheckStartPeriodSeconds: resolved.healthCheckStartPeriodSeconds,
+      ...unresolved,
     };
   }
   return {
@@ -64,11 +98,13 @@ export function nextTaskState(
     endpoints: resolved.endpoints,
     registeredNames: names,
     healthCheckStartPeriodSeconds: resolved.healthCheckStartPeriodSeconds,
+    ...unresolved,
   };
 }
 
-function ipByName(state: TaskState | undefined): Map<string, string> {
-  return new Map((state?.endpoints ?? []).flatMap((e) => (e.ip ? [[e.name, e.ip] as const] : [])));
+/** The IPv4 address (the per-task A record's value) the task had under each name; IPv6-only endpoints have none. */
+function ipByName(state: TaskState | undefined): Map<string, string | undefined> {
+  return new Map((state?.endpoints ?? []).map((e) => [e.name, e.ip]));
 }
 
 /** The service names whose records must be synced after a transition, with the task's previous IP per name. */

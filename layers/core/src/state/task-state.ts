@@ -6,11 +6,19 @@
 //   pk NAME#<name>     sk TASK#<taskArn>   the task's endpoints for that name while it is REGISTERED
 import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../aws/clients';
-import type { Endpoint } from '../resolve/endpoints';
+import type { Endpoint, UnresolvedPort } from '../resolve/endpoints';
 import type { Member } from '../plan/records';
 import { errorName, withRetries } from '../util/retry';
 
-export type TaskStatus = 'STARTING' | 'PENDING_HEALTH' | 'REGISTERED' | 'STOPPED';
+/**
+ * STARTING        seen, not RUNNING yet
+ * UNRESOLVED      RUNNING, but no metadata port has an address and a host port binding yet (registers nothing;
+ *                 re-resolved by the task's later events, also at the same version, and by the reconciler)
+ * PENDING_HEALTH  resolved, waiting for containers with a health check to report HEALTHY (or held out by the checker)
+ * REGISTERED      in DNS
+ * STOPPED         tombstone (expiresAt)
+ */
+export type TaskStatus = 'STARTING' | 'UNRESOLVED' | 'PENDING_HEALTH' | 'REGISTERED' | 'STOPPED';
 
 export interface TaskState {
   taskArn: string;
@@ -27,6 +35,9 @@ export interface TaskState {
   endpoints: Endpoint[];
   /** names whose records currently include this task */
   registeredNames: string[];
+  /** metadata ports that could not be resolved at the last transition, and why (UNRESOLVED: all of them; REGISTERED /
+   * PENDING_HEALTH: the ones left out while the others registered) */
+  unresolved?: UnresolvedPort[];
   /** containers that must report HEALTHY before the task registers */
   awaitingHealthOf?: string[];
   healthCheckStartPeriodSeconds?: number;

@@ -6,7 +6,7 @@ const event = (over: Partial<TaskEvent>): TaskEvent => ({
   clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/demo', taskDefinitionArn: 'td', version: 3,
   lastStatus: 'RUNNING', desiredStatus: 'RUNNING', containers: [], environmentOverrides: {}, ...over,
 });
-const resolved = (unhealthy: string[] = []) => ({ endpoints: [endpoint('10.0.0.1')], problems: [], checkProblems: [], hasMetadata: true, health: { gating: unhealthy, awaiting: unhealthy, healthy: unhealthy.length === 0 }, healthCheckStartPeriodSeconds: 0 });
+const resolved = (unhealthy: string[] = []) => ({ endpoints: [endpoint('10.0.0.1')], problems: [], unresolved: [], checkProblems: [], hasMetadata: true, health: { gating: unhealthy, awaiting: unhealthy, healthy: unhealthy.length === 0 }, healthCheckStartPeriodSeconds: 0 });
 const now = new Date('2026-01-01T00:00:00Z');
 
 describe('task transitions', () => {
