@@ -76,7 +76,7 @@ async function expectValidARecords(w: World) {
 }
 
 describe('IPv6 addresses of awsvpc tasks', () => {
-  it('an IPv6-only task is stored with its IPv6 address, and no A record gets an empty or non-IPv4 value', async () => {
+  it('an IPv6-only task is stored with its IPv6 address and published by AAAA only (no empty A record)', async () => {
     const w = await world();
     const { tasks: [task] } = await runService(w, 'web', 1);
     const event = withEniAddresses(running(task), { ipv6: V6 });
@@ -86,10 +86,16 @@ describe('IPv6 addresses of awsvpc tasks', () => {
     expect(stored.registeredNames).toEqual(['web']);
     expect(stored.endpoints).toEqual([expect.objectContaining({ name: 'web', ipv6: V6, port: 8080, awsvpc: true })]);
     expect(stored.endpoints[0]).not.toHaveProperty('ip');
-    await expectValidARecords(w);
+    const records = await expectValidARecords(w);
+    // Published by AAAA only: the per-task name (the SRV target) and the service name.
+    const at = (name: string, type: string) => records.find((r) => r.name === name && r.type === type)?.values;
+    expect(at(`${taskId(task)}.web.${ZONE}.`, 'AAAA')).toEqual([V6]);
+    expect(at(`web.${ZONE}.`, 'AAAA')).toEqual([V6]);
+    expect(at(`web.${ZONE}.`, 'SRV')).toEqual([`1 1 8080 ${taskId(task)}.web.${ZONE}.`]);
+    expect(records.filter((r) => r.type === 'A')).toEqual([]);
   });
 
-  it('a dual-stack task keeps both addresses; its A records carry the IPv4 one', async () => {
+  it('a dual-stack task keeps both addresses and is published by A and AAAA', async () => {
     const w = await world();
     const { tasks: [task] } = await runService(w, 'web', 1);
     const event = withEniAddresses(running(task), { ipv4: ipOf(task), ipv6: V6 });
@@ -97,7 +103,11 @@ describe('IPv6 addresses of awsvpc tasks', () => {
     const stored = await state(w, task);
     expect(stored.endpoints).toEqual([expect.objectContaining({ ip: ipOf(task), ipv6: V6, port: 8080 })]);
     const records = await expectValidARecords(w);
-    expect(records.find((r) => r.name === `${taskId(task)}.web.${ZONE}.` && r.type === 'A')?.values).toEqual([ipOf(task)]);
+    const at = (name: string, type: string) => records.find((r) => r.name === name && r.type === type)?.values;
+    expect(at(`${taskId(task)}.web.${ZONE}.`, 'A')).toEqual([ipOf(task)]);
+    expect(at(`${taskId(task)}.web.${ZONE}.`, 'AAAA')).toEqual([V6]);
+    expect(at(`web.${ZONE}.`, 'A')).toEqual([ipOf(task)]);
+    expect(at(`web.${ZONE}.`, 'AAAA')).toEqual([V6]);
   });
 
   it('an address that is not an IP literal is ignored with one WARN line naming the field; with none left the task is UNRESOLVED', async () => {
