@@ -4,6 +4,7 @@ export * from './aws/clients';
 export * from './observability';
 export * from './util/retry';
 export * from './util/batching';
+export * from './util/deadline';
 export * from './parse/dns-name';
 export * from './parse/envelope';
 export * from './parse/metadata';
