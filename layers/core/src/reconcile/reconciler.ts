@@ -77,15 +77,15 @@ interface ClusterView {
   running: Task[];
 }
 
-async function viewCluster(cluster: string): Promise<ClusterView> {
+async function viewCluster(cluster: string, deadline: number): Promise<ClusterView> {
   let arns: string[];
   try {
-    arns = await listRunningTaskArns(cluster);
+    arns = await listRunningTaskArns(cluster, deadline);
   } catch (error) {
     if (!isClusterNotFound(error)) throw error;
     arns = [];
   }
-  const described = arns.length > 0 ? await describeTasks(cluster, arns) : { tasks: [] };
+  const described = arns.length > 0 ? await describeTasks(cluster, arns, { deadline }) : { tasks: [] };
   const running = described.tasks.filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
   return { cluster, listed: new Set(arns), running };
 }
@@ -99,10 +99,10 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
   const outOfTime = () => Date.now() >= deadline;
 
   // 1. State first (see the header), then ECS.
-  const snapshot = await scanTasksAndMembers(config.stateTableName);
+  const snapshot = await scanTasksAndMembers(config.stateTableName, undefined, deadline);
   const stored = new Map(snapshot.tasks.map((t) => [t.taskArn, t]));
 
-  const clusters = config.clusterArns.length > 0 ? config.clusterArns : await listClusterArns();
+  const clusters = config.clusterArns.length > 0 ? config.clusterArns : await listClusterArns(deadline);
   report.clusters = clusters.length;
   const views: ClusterView[] = [];
   const failedClusters: string[] = [];
@@ -111,7 +111,7 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
     clusters.map((cluster) =>
       clusterLimit(async () => {
         try {
-          views.push(await viewCluster(cluster));
+          views.push(await viewCluster(cluster, deadline));
         } catch (error) {
           failedClusters.push(cluster);
           report.errors.push({ scope: cluster, error: (error as Error).message });
@@ -146,7 +146,7 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
       report.errors.push({ scope: task.taskArn ?? 'task', error: (error as Error).message });
     }
   }
-  const hosts = bridgeHosts.length > 0 ? await hostAddresses(bridgeHosts).catch(() => new Map<string, string>()) : new Map();
+  const hosts = bridgeHosts.length > 0 ? await hostAddresses(bridgeHosts, deadline).catch(() => new Map<string, string>()) : new Map();
   const metadataLimit = pLimit(8);
   await Promise.all(
     startCandidates.map((event) =>
@@ -174,7 +174,7 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
   await Promise.all(
     [...goneByCluster].map(async ([cluster, states]) => {
       try {
-        const described = await describeTasks(cluster, states.map((s) => s.taskArn));
+        const described = await describeTasks(cluster, states.map((s) => s.taskArn), { deadline });
         const byArn = new Map(described.tasks.map((t) => [t.taskArn, t]));
         const missing = new Set(described.missing);
         for (const state of states) {
