@@ -151,6 +151,10 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
   await Promise.all(
     startCandidates.map((event) =>
       metadataLimit(async () => {
+        if (outOfTime()) {
+          report.complete = false;
+          return;
+        }
         try {
           // Tasks without metadata are not ours: skip them quietly (every run would otherwise log each one).
           if (!stored.has(event.taskArn) && !(await processor.carriesMetadata(event))) return;
