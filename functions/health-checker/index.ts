@@ -5,6 +5,6 @@ import { createHealthChecker, loadConfig, loadHealthConfig, route53BackendFor, T
 
 const config = loadConfig();
 const store = new TaskStateStore(config.stateTableName);
-const backend = route53BackendFor(config, (name) => store.members(name));
+const backend = route53BackendFor(config, (name, options) => store.members(name, options));
 
 export const handler = createHealthChecker({ config, health: loadHealthConfig(), store, backend });

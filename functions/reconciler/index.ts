@@ -4,7 +4,7 @@ import { createReconciler, listAllRecordSets, loadConfig, route53BackendFor, Tas
 
 const config = loadConfig();
 const store = new TaskStateStore(config.stateTableName);
-const backend = route53BackendFor(config, (name) => store.members(name));
+const backend = route53BackendFor(config, (name, options) => store.members(name, options));
 
 export const handler = createReconciler({
   config,

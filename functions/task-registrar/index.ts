@@ -3,6 +3,6 @@ import { createTaskRegistrar, loadConfig, route53BackendFor, TaskStateStore } fr
 
 const config = loadConfig();
 const store = new TaskStateStore(config.stateTableName);
-const backend = route53BackendFor(config, (name) => store.members(name));
+const backend = route53BackendFor(config, (name, options) => store.members(name, options));
 
 export const handler = createTaskRegistrar({ config, store, backend });

@@ -5,6 +5,7 @@ export * from './observability';
 export * from './util/retry';
 export * from './util/batching';
 export * from './naming/names';
+export * from './util/deadline';
 export * from './parse/dns-name';
 export * from './parse/envelope';
 export * from './parse/metadata';

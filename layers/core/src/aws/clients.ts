@@ -8,6 +8,28 @@ import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balanci
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 
+/**
+ * Connection and request timeouts of every client. The SDK's default is none: a hung endpoint would hold a call
+ * (and the whole SQS batch) until Lambda kills the invocation and every message is redelivered. A request that
+ * has not answered in REQUEST_TIMEOUT_MS fails with TimeoutError (transient). Calls that know the invocation
+ * deadline are also aborted at it (util/deadline.ts deadlineCall). The request timeout stays under the handlers'
+ * safety margin (5 s) and far under the Lambda timeouts in template.yaml (60 s; reconciler 300 s), so a call started
+ * just before the deadline still ends before Lambda's; Route 53, ECS and DynamoDB pages normally answer in well under
+ * a second.
+ */
+export const CLIENT_TIMEOUTS = {
+  /** TCP (and TLS) connect, ms */
+  connectionTimeoutMs: 2_000,
+  /** whole request and response, ms (throwOnRequestTimeout: the SDK would otherwise only log a warning) */
+  requestTimeoutMs: 4_000,
+} as const;
+
+const requestHandler = {
+  connectionTimeout: CLIENT_TIMEOUTS.connectionTimeoutMs,
+  requestTimeout: CLIENT_TIMEOUTS.requestTimeoutMs,
+  throwOnRequestTimeout: true,
+};
+
 type Clients = {
   route53?: Route53Client;
   ecs?: ECSClient;
@@ -23,13 +45,13 @@ let clients: Clients = {};
 // Route 53 retries are owned by backends/route53/api (util/retry: deadline-aware, jittered); the SDK must not retry
 // on top.
 export const route53Client = (): Route53Client =>
-  (clients.route53 ??= new Route53Client({ maxAttempts: 1 }));
-export const ecsClient = (): ECSClient => (clients.ecs ??= new ECSClient({}));
-export const ec2Client = (): EC2Client => (clients.ec2 ??= new EC2Client({}));
+  (clients.route53 ??= new Route53Client({ maxAttempts: 1, requestHandler }));
+export const ecsClient = (): ECSClient => (clients.ecs ??= new ECSClient({ requestHandler }));
+export const ec2Client = (): EC2Client => (clients.ec2 ??= new EC2Client({ requestHandler }));
 /** Classic ELB (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING) and ALB/NLB (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2). */
-export const elbClient = (): ElasticLoadBalancingClient => (clients.elb ??= new ElasticLoadBalancingClient({}));
-export const elbv2Client = (): ElasticLoadBalancingV2Client => (clients.elbv2 ??= new ElasticLoadBalancingV2Client({}));
-export const dynamoDbClient = (): DynamoDBClient => (clients.dynamodb ??= new DynamoDBClient({}));
+export const elbClient = (): ElasticLoadBalancingClient => (clients.elb ??= new ElasticLoadBalancingClient({ requestHandler }));
+export const elbv2Client = (): ElasticLoadBalancingV2Client => (clients.elbv2 ??= new ElasticLoadBalancingV2Client({ requestHandler }));
+export const dynamoDbClient = (): DynamoDBClient => (clients.dynamodb ??= new DynamoDBClient({ requestHandler }));
 export const documentClient = (): DynamoDBDocumentClient =>
   (clients.documents ??= DynamoDBDocumentClient.from(dynamoDbClient(), {
     marshallOptions: { removeUndefinedValues: true },

@@ -23,7 +23,8 @@ export type SyncOutcome =
   /** throttled, timed out or raced too often: the caller should have the event redelivered */
   | { status: 'retry'; reason: string };
 
-export type MembersProvider = (serviceName: string) => Promise<Member[]>;
+/** Registered members of a service name, read consistently; `deadline` (epoch ms) bounds the read. */
+export type MembersProvider = (serviceName: string, options?: { deadline?: number }) => Promise<Member[]>;
 
 export interface DirectoryBackend {
   readonly name: string;

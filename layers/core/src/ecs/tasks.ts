@@ -11,22 +11,39 @@ import pLimit from 'p-limit';
 import { ecsClient } from '../aws/clients';
 import { errorName } from '../util/retry';
 import { chunk } from '../util/batching';
+import { deadlineCall, pagesBefore } from '../util/deadline';
 
 /** DescribeTasks accepts at most 100 tasks per call. */
 export const DESCRIBE_TASKS_BATCH = 100;
 /** StopTask rejects longer reasons. */
 export const MAX_STOP_REASON_LENGTH = 255;
 
-export async function listClusterArns(): Promise<string[]> {
+/**
+ * Every cluster ARN of the account and Region, all pages (paginateListClusters). `deadline` (epoch ms): no page
+ * after it, the page in flight aborted at it (DeadlineExceededError); a repeated nextToken throws PagingStalledError.
+ */
+export async function listClusterArns(deadline?: number): Promise<string[]> {
   const arns: string[] = [];
-  for await (const page of paginateListClusters({ client: ecsClient() }, {})) arns.push(...(page.clusterArns ?? []));
+  const pages = pagesBefore(
+    deadline,
+    'ListClusters',
+    (sendOptions) => paginateListClusters({ client: ecsClient() }, {}, sendOptions),
+    (page) => page.nextToken,
+  );
+  for await (const page of pages) arns.push(...(page.clusterArns ?? []));
   return arns;
 }
 
-/** Tasks ECS wants running (desiredStatus RUNNING: includes PENDING ones), all pages. */
-export async function listRunningTaskArns(cluster: string): Promise<string[]> {
+/** Tasks ECS wants running (desiredStatus RUNNING: includes PENDING ones), all pages; `deadline` as listClusterArns. */
+export async function listRunningTaskArns(cluster: string, deadline?: number): Promise<string[]> {
   const arns: string[] = [];
-  const pages = paginateListTasks({ client: ecsClient(), pageSize: 100 }, { cluster, desiredStatus: 'RUNNING' });
+  const pages = pagesBefore(
+    deadline,
+    'ListTasks',
+    (sendOptions) =>
+      paginateListTasks({ client: ecsClient(), pageSize: 100 }, { cluster, desiredStatus: 'RUNNING' }, sendOptions),
+    (page) => page.nextToken,
+  );
   for await (const page of pages) arns.push(...(page.taskArns ?? []));
   return arns;
 }
@@ -54,7 +71,8 @@ export const isClusterNotFound = (error: unknown) => errorName(error) === 'Clust
 export async function describeTasks(
   cluster: string,
   taskArns: string[],
-  options: { concurrency?: number } = {},
+  /** deadline: epoch ms; no batch starts after it and a batch in flight is aborted (DeadlineExceededError) */
+  options: { concurrency?: number; deadline?: number } = {},
 ): Promise<DescribedTasks> {
   const limit = pLimit(options.concurrency ?? 4);
   const result: DescribedTasks = { tasks: [], missing: [], failed: [], unanswered: [] };
@@ -62,7 +80,9 @@ export async function describeTasks(
     chunk([...new Set(taskArns)], DESCRIBE_TASKS_BATCH).map((batch) =>
       limit(async () => {
         try {
-          const out = await ecsClient().send(new DescribeTasksCommand({ cluster, tasks: batch }));
+          const out = await deadlineCall(options.deadline, 'DescribeTasks', (sendOptions) =>
+            ecsClient().send(new DescribeTasksCommand({ cluster, tasks: batch }), sendOptions),
+          );
           const answered = new Set<string>();
           for (const task of out.tasks ?? []) {
             result.tasks.push(task);

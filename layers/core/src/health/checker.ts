@@ -15,6 +15,7 @@ import { putHealthRecords, type HealthRecord } from '../state/health-records';
 import { exclusiveScheduledHandler, type SkippedRun } from '../state/run-lease';
 import { withRetries } from '../util/retry';
 import { scanHealthTargets } from '../state/state-scan';
+import { isDeadlineExceeded } from '../util/deadline';
 import { describeTasks, stopTask } from '../ecs/tasks';
 import { snapshotEvent } from '../ecs/snapshot';
 import type { HealthConfig } from './config';
@@ -147,14 +148,14 @@ export async function runProbes(
   return { results, deferred };
 }
 
-async function describeTargets(tasks: TaskState[], log: Logger): Promise<Map<string, TaskEvent>> {
+async function describeTargets(tasks: TaskState[], log: Logger, deadline: number): Promise<Map<string, TaskEvent>> {
   const byCluster = new Map<string, TaskState[]>();
   for (const t of tasks) (byCluster.get(t.clusterArn) ?? byCluster.set(t.clusterArn, []).get(t.clusterArn)!).push(t);
   const described = new Map<string, TaskEvent>();
   await Promise.all(
     [...byCluster].map(async ([cluster, states]) => {
       const byArn = new Map(states.map((s) => [s.taskArn, s]));
-      const { tasks: found, failed, unanswered } = await describeTasks(cluster, [...byArn.keys()]);
+      const { tasks: found, failed, unanswered } = await describeTasks(cluster, [...byArn.keys()], { deadline });
       for (const f of failed) log.warn('DescribeTasks failed for a task; not probed this run', { ...f });
       // Unknown is not gone: such tasks are neither probed nor changed (the reconciler settles missing ones).
       for (const arn of unanswered) log.warn('DescribeTasks did not answer for a task; not probed this run', { taskArn: arn });
@@ -203,13 +204,13 @@ export async function runHealthCheck(deps: HealthCheckerDeps, deadline: number):
   const report = emptyReport();
 
   // 1. Targets: registered and pending tasks of clusters in scope, with their health records.
-  const snapshot = await scanHealthTargets(config.stateTableName);
+  const snapshot = await scanHealthTargets(config.stateTableName, undefined, undefined, deadline);
   const states = snapshot.tasks.filter((t) => clusterInScope(config, t.clusterArn));
   report.tasks = states.length;
   if (states.length === 0) return report;
 
   // 2. What ECS says now: running? which address? container health?
-  const ecs = await describeTargets(states, log);
+  const ecs = await describeTargets(states, log, deadline);
   const targets: TargetTask[] = states.map((state) => ({
     state,
     ecs: ecs.get(state.taskArn),
@@ -354,6 +355,8 @@ export async function runHealthCheck(deps: HealthCheckerDeps, deadline: number):
             wasUnhealthy: t.health?.verdict === 'unhealthy',
           });
         } catch (error) {
+          // Out of time before the write: judged again next run, like a deferred probe.
+          if (isDeadlineExceeded(error)) return;
           if (!(error instanceof StaleStateError)) throw error;
           log.warn('Task state kept changing under the health checker; its registration is judged again next run', {
             taskArn: t.state.taskArn,

@@ -12,6 +12,7 @@ import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from '@aws-
 import { elbClient, elbv2Client } from '../aws/clients';
 import type { LoadBalancerRef } from '../parse/cloudtrail-event';
 import { errorName } from '../util/retry';
+import { deadlineCall } from '../util/deadline';
 
 export interface LoadBalancerTarget {
   kind: 'application' | 'network' | 'gateway' | 'classic';
@@ -53,9 +54,11 @@ export function classicArn(name: string, anyArn: string): string {
   return `arn:${m[1]}:elasticloadbalancing:${m[2]}:${m[3]}:loadbalancer/${name}`;
 }
 
-async function describeV2(arn: string): Promise<LoadBalancerTarget | undefined> {
+async function describeV2(arn: string, deadline?: number): Promise<LoadBalancerTarget | undefined> {
   try {
-    const out = await elbv2Client().send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }));
+    const out = await deadlineCall(deadline, 'DescribeLoadBalancers', (sendOptions) =>
+      elbv2Client().send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }), sendOptions),
+    );
     const lb = out.LoadBalancers?.[0];
     if (!lb?.DNSName) return undefined;
     return {
@@ -73,10 +76,14 @@ async function describeV2(arn: string): Promise<LoadBalancerTarget | undefined> 
 
 async function resolveTargetGroup(
   ref: Extract<LoadBalancerRef, { kind: 'target-group' }>,
+  deadline?: number,
 ): Promise<{ targets: LoadBalancerTarget[]; unresolved?: string }> {
   let lbArns: string[];
   try {
-    const out = await elbv2Client().send(new DescribeTargetGroupsCommand({ TargetGroupArns: [ref.targetGroupArn] }));
+    // One ARN asked, one answer: no Marker paging needed (it pages only listings of many groups).
+    const out = await deadlineCall(deadline, 'DescribeTargetGroups', (sendOptions) =>
+      elbv2Client().send(new DescribeTargetGroupsCommand({ TargetGroupArns: [ref.targetGroupArn] }), sendOptions),
+    );
     lbArns = out.TargetGroups?.[0]?.LoadBalancerArns ?? [];
   } catch (error) {
     if (isNotFound(error)) return { targets: [], unresolved: 'target group not found' };
@@ -85,7 +92,7 @@ async function resolveTargetGroup(
   if (lbArns.length === 0) return { targets: [], unresolved: 'target group is not attached to a load balancer' };
   const targets: LoadBalancerTarget[] = [];
   for (const arn of lbArns) {
-    const target = await describeV2(arn);
+    const target = await describeV2(arn, deadline);
     if (target) targets.push(target);
   }
   return targets.length > 0 ? { targets } : { targets, unresolved: 'load balancer of the target group not found' };
@@ -94,9 +101,12 @@ async function resolveTargetGroup(
 async function resolveClassic(
   ref: Extract<LoadBalancerRef, { kind: 'classic' }>,
   anyArn: string,
+  deadline?: number,
 ): Promise<{ targets: LoadBalancerTarget[]; unresolved?: string }> {
   try {
-    const out = await elbClient().send(new DescribeClassicCommand({ LoadBalancerNames: [ref.loadBalancerName] }));
+    const out = await deadlineCall(deadline, 'DescribeLoadBalancers', (sendOptions) =>
+      elbClient().send(new DescribeClassicCommand({ LoadBalancerNames: [ref.loadBalancerName] }), sendOptions),
+    );
     const lb = out.LoadBalancerDescriptions?.[0];
     if (!lb?.DNSName) return { targets: [], unresolved: 'Classic Load Balancer not found' };
     const name = lb.LoadBalancerName ?? ref.loadBalancerName;
@@ -120,13 +130,19 @@ async function resolveClassic(
 /**
  * Resolves every entry (ECS allows at most five per service), one call per target group / load balancer so that
  * one missing resource does not hide the others. `anyArn` (e.g. the service's ARN) supplies the Region and account
- * of Classic ELB ARNs.
+ * of Classic ELB ARNs. `deadline` (epoch ms): no call starts after it and a call in flight is aborted at it
+ * (DeadlineExceededError, thrown like any transient error).
  */
-export async function resolveLoadBalancers(refs: LoadBalancerRef[], anyArn: string): Promise<ResolvedLoadBalancers> {
+export async function resolveLoadBalancers(
+  refs: LoadBalancerRef[],
+  anyArn: string,
+  deadline?: number,
+): Promise<ResolvedLoadBalancers> {
   const byArn = new Map<string, LoadBalancerTarget>();
   const unresolved: UnresolvedLoadBalancer[] = [];
   for (const ref of refs) {
-    const result = ref.kind === 'target-group' ? await resolveTargetGroup(ref) : await resolveClassic(ref, anyArn);
+    const result =
+      ref.kind === 'target-group' ? await resolveTargetGroup(ref, deadline) : await resolveClassic(ref, anyArn, deadline);
     for (const target of result.targets) byArn.set(target.arn, target);
     if (result.unresolved) unresolved.push({ ref, reason: result.unresolved });
   }

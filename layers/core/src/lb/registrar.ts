@@ -42,7 +42,7 @@ export interface LbRegistrarDeps {
   safetyMarginMs?: number;
   now?: () => Date;
   /** replaceable for tests; the ELB API otherwise */
-  resolve?: (event: ServiceChangeEvent) => Promise<ResolvedLoadBalancers>;
+  resolve?: (event: ServiceChangeEvent, deadline?: number) => Promise<ResolvedLoadBalancers>;
 }
 
 export type LbEventResult =
@@ -74,7 +74,8 @@ export function unwrapDestinationRecord(event: unknown): unknown {
 export function createLbRegistrar(deps: LbRegistrarDeps) {
   const { config, lb, store } = deps;
   const recordSync = new LbRecordSync({ config, store });
-  const resolve = deps.resolve ?? ((event) => resolveLoadBalancers(event.loadBalancers ?? [], event.serviceArn));
+  const resolve =
+    deps.resolve ?? ((event, deadline) => resolveLoadBalancers(event.loadBalancers ?? [], event.serviceArn, deadline));
   const persistenceStore = config.idempotencyTableName
     ? new DynamoDBPersistenceLayer({ tableName: config.idempotencyTableName, awsSdkV3Client: dynamoDbClient() })
     : undefined;
@@ -127,12 +128,12 @@ export function createLbRegistrar(deps: LbRegistrarDeps) {
     return { kind: 'change', event, names: { name, ownerName }, log };
   }
 
-  async function resolveRecord(event: ServiceChangeEvent, names: LbNames, log: Logger): Promise<LbResolution> {
+  async function resolveRecord(event: ServiceChangeEvent, names: LbNames, log: Logger, deadline: number): Promise<LbResolution> {
     if (!event.loadBalancers || event.loadBalancers.length === 0) {
       log.info('Service has no load balancer: no record');
       return { noRecordReason: 'service has no load balancer' };
     }
-    const { targets, unresolved } = await resolve(event);
+    const { targets, unresolved } = await resolve(event, deadline);
     for (const entry of unresolved) {
       countMetric('UnresolvedLoadBalancers');
       log.warn('Load balancer entry of the service not resolved', { ...entry.ref, reason: entry.reason });
@@ -155,18 +156,23 @@ export function createLbRegistrar(deps: LbRegistrarDeps) {
   }
 
   /** Stores the event (unless stale) and returns the verdict; a concurrent writer makes it re-read (util/retry). */
-  function storeEvent(event: ServiceChangeEvent, names: LbNames, log: Logger): Promise<{ verdict: LbVerdict; state?: LbServiceState }> {
+  function storeEvent(
+    event: ServiceChangeEvent,
+    names: LbNames,
+    log: Logger,
+    deadline: number,
+  ): Promise<{ verdict: LbVerdict; state?: LbServiceState }> {
     return withRetries(
       async () => {
         const previous = await store.get(event.clusterArn, event.serviceName);
         const verdict = judgeLbEvent(previous, event);
         if (verdict !== 'apply') return { verdict, state: previous };
         const resolution =
-          event.eventName !== 'DeleteService' && event.loadBalancers ? await resolveRecord(event, names, log) : undefined;
+          event.eventName !== 'DeleteService' && event.loadBalancers ? await resolveRecord(event, names, log, deadline) : undefined;
         const next = nextLbState(previous, event, resolution, deps.now?.() ?? new Date(), config.tombstoneTtlSeconds);
         return { verdict, state: await store.replace(previous, next) };
       },
-      { isRetryable: (error) => error instanceof StaleLbStateError, maxAttempts: 5, baseDelayMs: 20 },
+      { isRetryable: (error) => error instanceof StaleLbStateError, maxAttempts: 5, baseDelayMs: 20, deadline },
     );
   }
 
@@ -179,7 +185,7 @@ export function createLbRegistrar(deps: LbRegistrarDeps) {
       serviceName: event.serviceName,
       name: names.name,
     };
-    const { verdict, state } = await storeEvent(event, names, log);
+    const { verdict, state } = await storeEvent(event, names, log, deadline);
     if (verdict === 'stale') {
       countMetric('StaleEvents');
       log.info('Ignored event: a later event of this service was already applied', {

@@ -86,15 +86,15 @@ interface ClusterView {
   unanswered: string[];
 }
 
-async function viewCluster(cluster: string): Promise<ClusterView> {
+async function viewCluster(cluster: string, deadline: number): Promise<ClusterView> {
   let arns: string[];
   try {
-    arns = await listRunningTaskArns(cluster);
+    arns = await listRunningTaskArns(cluster, deadline);
   } catch (error) {
     if (!isClusterNotFound(error)) throw error;
     arns = [];
   }
-  const described = arns.length > 0 ? await describeTasks(cluster, arns) : undefined;
+  const described = arns.length > 0 ? await describeTasks(cluster, arns, { deadline }) : undefined;
   const running = (described?.tasks ?? []).filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
   const unanswered = described ? [...described.unanswered, ...described.failed.map((f) => f.arn)] : [];
   return { cluster, listed: new Set(arns), running, unanswered };
@@ -109,10 +109,10 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
   const outOfTime = () => Date.now() >= deadline;
 
   // 1. State first (see the header), then ECS.
-  const snapshot = await scanTasksAndMembers(config.stateTableName);
+  const snapshot = await scanTasksAndMembers(config.stateTableName, undefined, deadline);
   const stored = new Map(snapshot.tasks.map((t) => [t.taskArn, t]));
 
-  const clusters = config.clusterArns.length > 0 ? config.clusterArns : await listClusterArns();
+  const clusters = config.clusterArns.length > 0 ? config.clusterArns : await listClusterArns(deadline);
   report.clusters = clusters.length;
   const views: ClusterView[] = [];
   const failedClusters: string[] = [];
@@ -121,7 +121,7 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
     clusters.map((cluster) =>
       clusterLimit(async () => {
         try {
-          views.push(await viewCluster(cluster));
+          views.push(await viewCluster(cluster, deadline));
         } catch (error) {
           failedClusters.push(cluster);
           report.errors.push({ scope: cluster, error: (error as Error).message });
@@ -158,11 +158,15 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
     }
   }
   // Throws only transient errors (resolve/host-addresses.ts); then each task looks its host up alone in its transition.
-  const hosts = bridgeHosts.length > 0 ? await hostAddresses(bridgeHosts).catch(() => undefined) : undefined;
+  const hosts = bridgeHosts.length > 0 ? await hostAddresses(bridgeHosts, deadline).catch(() => undefined) : undefined;
   const metadataLimit = pLimit(8);
   await Promise.all(
     startCandidates.map((event) =>
       metadataLimit(async () => {
+        if (outOfTime()) {
+          report.complete = false;
+          return;
+        }
         try {
           // Tasks without metadata are not ours: skip them quietly (every run would otherwise log each one).
           if (!stored.has(event.taskArn) && !(await processor.carriesMetadata(event))) return;
@@ -186,7 +190,7 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
   await Promise.all(
     [...goneByCluster].map(async ([cluster, states]) => {
       try {
-        const described = await describeTasks(cluster, states.map((s) => s.taskArn));
+        const described = await describeTasks(cluster, states.map((s) => s.taskArn), { deadline });
         const byArn = new Map(described.tasks.map((t) => [t.taskArn, t]));
         const missing = new Set(described.missing);
         for (const state of states) {

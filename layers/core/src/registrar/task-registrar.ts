@@ -127,7 +127,7 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
     // One batched lookup for every bridge/host task of the batch. It throws only transient errors (permanent ones are
     // per container instance in its answer: resolve/host-addresses.ts); then each task looks its host up alone, and
     // a task whose lookup still fails is retried (batch item failure).
-    const hosts = running.length > 0 ? await hostAddresses(running).catch(() => undefined) : undefined;
+    const hosts = running.length > 0 ? await hostAddresses(running, deadline).catch(() => undefined) : undefined;
 
     // Phase 1: state transitions. Nothing here waits for another record.
     const limit = pLimit(deps.recordConcurrency ?? 16);

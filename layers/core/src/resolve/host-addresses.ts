@@ -17,6 +17,7 @@ import { isIP } from 'node:net';
 import { ec2Client, ecsClient } from '../aws/clients';
 import { chunk } from '../util/batching';
 import { errorName } from '../util/retry';
+import { deadlineCall } from '../util/deadline';
 
 /** The addresses of an EC2 host; at least one is set. */
 export interface HostAddress {
@@ -74,10 +75,13 @@ function addressOf(instance: Instance): HostAddress {
  * Resolves container instances to their EC2 host's addresses.
  * @param requests the container instances to resolve, each with its cluster (name or ARN)
  * @returns addresses for the resolvable ones, reasons for the permanently unresolvable ones (see the header)
- * @throws the SDK error of a transient failure (throttling, 5xx, timeout): the caller retries later
+ * @param deadline epoch ms: no call starts after it and a call in flight is aborted at it
+ * @throws the SDK error of a transient failure (throttling, 5xx, timeout) or DeadlineExceededError: the caller
+ *   retries later
  */
 export async function hostAddresses(
   requests: { clusterArn: string; containerInstanceArn: string }[],
+  deadline?: number,
 ): Promise<HostLookup> {
   const result = emptyHostLookup();
   const now = Date.now();
@@ -94,7 +98,9 @@ export async function hostAddresses(
       const byId = new Map(batch.map((arn) => [idOf(arn), arn]));
       let out;
       try {
-        out = await ecsClient().send(new DescribeContainerInstancesCommand({ cluster, containerInstances: batch }));
+        out = await deadlineCall(deadline, 'DescribeContainerInstances', (sendOptions) =>
+          ecsClient().send(new DescribeContainerInstancesCommand({ cluster, containerInstances: batch }), sendOptions),
+        );
       } catch (error) {
         if (!isPermanentHostLookupError(error)) throw error;
         for (const arn of batch) result.unresolvable.set(arn, `DescribeContainerInstances: ${describeError(error)}`);
@@ -117,7 +123,7 @@ export async function hostAddresses(
     for (const arn of hostedOn.get(instanceId) ?? []) result.unresolvable.set(arn, reason);
   };
   for (const batch of chunk([...hostedOn.keys()], 100)) {
-    for (const { instanceId, instance, error } of await describeInstances(batch)) {
+    for (const { instanceId, instance, error } of await describeInstances(batch, deadline)) {
       if (error) unresolvable(instanceId, `DescribeInstances: ${describeError(error)}`);
       else if (!instance) unresolvable(instanceId, `EC2 instance ${instanceId} does not exist`);
       else if (['shutting-down', 'terminated'].includes(instance.State?.Name ?? '')) {
@@ -144,9 +150,12 @@ export async function hostAddresses(
  */
 async function describeInstances(
   ids: string[],
+  deadline: number | undefined,
 ): Promise<{ instanceId: string; instance?: Instance; error?: unknown }[]> {
   try {
-    const out = await ec2Client().send(new DescribeInstancesCommand({ InstanceIds: ids }));
+    const out = await deadlineCall(deadline, 'DescribeInstances', (sendOptions) =>
+      ec2Client().send(new DescribeInstancesCommand({ InstanceIds: ids }), sendOptions),
+    );
     const found = new Map(
       (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => [i.InstanceId ?? '', i] as const),
     );
@@ -156,7 +165,7 @@ async function describeInstances(
     if (!INSTANCE_NOT_FOUND.has(errorName(error) ?? '')) throw error;
     if (ids.length === 1) return [{ instanceId: ids[0] }];
     const one = [];
-    for (const id of ids) one.push(...(await describeInstances([id])));
+    for (const id of ids) one.push(...(await describeInstances([id], deadline)));
     return one;
   }
 }

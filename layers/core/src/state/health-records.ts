@@ -11,6 +11,7 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { documentClient } from '../aws/clients';
 import { errorName, withRetries } from '../util/retry';
+import { deadlineCall } from '../util/deadline';
 
 export type HealthVerdict = 'healthy' | 'unhealthy';
 
@@ -61,7 +62,9 @@ export async function putHealthRecords(
         let requests = batch.map((r) => ({ PutRequest: { Item: { ...healthKey(r.taskArn), ...r } } }));
         await withRetries(
           async () => {
-            const out = await documentClient().send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+            const out = await deadlineCall(options.deadline, 'BatchWriteItem', (sendOptions) =>
+              documentClient().send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }), sendOptions),
+            );
             const unprocessed = out.UnprocessedItems?.[tableName] ?? [];
             if (unprocessed.length > 0) {
               requests = unprocessed as typeof requests;

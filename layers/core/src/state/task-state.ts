@@ -4,11 +4,12 @@
 //
 //   pk TASK#<taskArn>  sk TASK             version, status, endpoints, registeredNames, expiresAt (tombstone TTL)
 //   pk NAME#<name>     sk TASK#<taskArn>   the task's endpoints for that name while it is REGISTERED
-import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, paginateQuery, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../aws/clients';
 import type { Endpoint, UnresolvedPort } from '../resolve/endpoints';
 import type { Member } from '../plan/records';
 import { errorName, withRetries } from '../util/retry';
+import { pagesBefore } from '../util/deadline';
 
 /**
  * STARTING        seen, not RUNNING yet
@@ -124,23 +125,32 @@ export class TaskStateStore {
     return next;
   }
 
-  /** Registered members of a service name, read consistently. */
-  async members(name: string): Promise<Member[]> {
+  /**
+   * Registered members of a service name, read consistently, every page (lib-dynamodb paginateQuery).
+   * @param options.deadline epoch ms: no page after it, the page in flight aborted at it (DeadlineExceededError)
+   * @param options.pageSize items per Query page (DynamoDB Limit; default: 1 MB pages)
+   */
+  async members(name: string, options: { deadline?: number; pageSize?: number } = {}): Promise<Member[]> {
     const members: Member[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await documentClient().send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `NAME#${name}` },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) members.push({ taskId: item.taskId, endpoints: item.endpoints ?? [] });
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const pages = pagesBefore(
+      options.deadline,
+      'Query',
+      (sendOptions) =>
+        paginateQuery(
+          { client: documentClient(), pageSize: options.pageSize },
+          {
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': `NAME#${name}` },
+            ConsistentRead: true,
+          },
+          sendOptions,
+        ),
+      (page) => page.LastEvaluatedKey,
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) members.push({ taskId: item.taskId, endpoints: item.endpoints ?? [] });
+    }
     return members;
   }
 }

@@ -8,6 +8,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   acquireRunLease,
   createHealthChecker,
+  DeadlineExceededError,
   createProber,
   documentClient,
   leaseKey,
@@ -420,8 +421,13 @@ describe('registration races (util/retry)', () => {
   /** A state store whose compare-and-swap always loses: the registrar keeps writing the task meanwhile. */
   class AlwaysRacingStore extends TaskStateStore {
     replaces = 0;
+    /** `loseAt`: epoch ms the losing compare-and-swap answers at (a slow write), default at once */
+    constructor(tableName: string, private readonly loseAt = 0) {
+      super(tableName);
+    }
     override async replace(): Promise<TaskState> {
       this.replaces++;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, this.loseAt - Date.now())));
       throw new StaleStateError();
     }
   }
@@ -440,10 +446,15 @@ describe('registration races (util/retry)', () => {
     expect(report.promoted).toEqual([]);
     expect(lines.some((l) => l.level === 'WARN' && /kept changing/.test(String(l.message)))).toBe(true);
 
-    // Out of time: the one attempt is made, no retry starts after the run's deadline.
-    store.replaces = 0;
-    await runHealthCheck({ ...w.deps, store }, Date.now() - 1);
-    expect(store.replaces).toBe(1);
+    // Out of time: the attempt that loses the race ends after the run's deadline, and no retry starts after it.
+    const deadline = Date.now() + 3000;
+    const slow = new AlwaysRacingStore(w.registrar.config.stateTableName, deadline + 5);
+    const late = await runHealthCheck({ ...w.deps, store: slow }, deadline);
+    expect(slow.replaces).toBe(1);
+    expect(late.promoted).toEqual([]);
+    // A run whose deadline has passed does not even read the state table (util/deadline).
+    await expect(runHealthCheck({ ...w.deps, store: slow }, Date.now() - 1)).rejects.toThrow(DeadlineExceededError);
+    expect(slow.replaces).toBe(1);
 
     // The real store promotes it.
     expect((await w.run()).promoted).toEqual([pending.taskArn]);
@@ -494,9 +505,10 @@ describe('pending tasks and addresses', () => {
   });
 
   it('stops probing when its time is up and leaves every counter as it was', async () => {
-    const w = await setup();
+    // Probes may take 30 s; 10 s are left: the state is read, no probe starts (it could outlive the run).
+    const w = await setup({ HEALTH_CHECK_TIMEOUT_SECONDS: '30' });
     await w.startService('web', [fail500, fail500, ok]);
-    const report = await w.run({ deadlineMs: 0 });
+    const report = await w.run({ deadlineMs: 10_000 });
     expect(report).toMatchObject({ probes: 0, deferred: 3, deregistered: [], recordsWritten: 0 });
     expect((await scanHealthTargets(w.registrar.config.stateTableName)).health.size).toBe(0);
   });

@@ -1,4 +1,4 @@
-import { withRetries } from '@ecs-sd/core';
+import { DeadlineExceededError, withRetries } from '@ecs-sd/core';
 
 const err = (name: string) => Object.assign(new Error(name), { name });
 
@@ -28,5 +28,29 @@ describe('withRetries', () => {
     })).rejects.toThrow('Throttling');
     expect(Date.now() - start).toBeLessThan(1500);
     expect(calls).toBeLessThanOrEqual(2);
+  });
+
+  it('does not start even the first attempt once the deadline has passed', async () => {
+    let calls = 0;
+    await expect(
+      withRetries(async () => { calls++; return 'ok'; }, { isRetryable: () => true, deadline: Date.now() - 1 }),
+    ).rejects.toThrow(DeadlineExceededError);
+    expect(calls).toBe(0);
+  });
+
+  it('starts no retry after a slow attempt ended past the deadline', async () => {
+    let calls = 0;
+    const deadline = Date.now() + 50;
+    await expect(
+      withRetries(
+        async () => {
+          calls++;
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()) + 5));
+          throw err('Throttling');
+        },
+        { isRetryable: () => true, deadline, random: () => 0, sleep: async () => undefined },
+      ),
+    ).rejects.toThrow('Throttling');
+    expect(calls).toBe(1);
   });
 });

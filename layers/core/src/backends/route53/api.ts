@@ -10,6 +10,7 @@ import {
 import { route53Client } from '../../aws/clients';
 import { logger } from '../../observability';
 import { errorName, withRetries } from '../../util/retry';
+import { cursorGuard, deadlineCall, PagingStalledError } from '../../util/deadline';
 import { canonicalName } from '../../parse/dns-name';
 import type { Change } from '../../plan/route53-changes';
 import type { RecordSet, RecordType } from '../../plan/records';
@@ -102,102 +103,125 @@ export async function changeRecordSets(
 ): Promise<string | undefined> {
   const out = await retry(
     'ChangeResourceRecordSets',
-    () => {
-      calls.change++;
-      return route53Client().send(
-        new ChangeResourceRecordSetsCommand({
-          HostedZoneId: hostedZoneId,
-          ChangeBatch: {
-            Comment: options.comment?.slice(0, 256),
-            Changes: changes.map((c) => ({ Action: c.action, ResourceRecordSet: toAws(c.set) })),
-          },
-        }),
-      );
-    },
+    () =>
+      deadlineCall(options.deadline, 'ChangeResourceRecordSets', (sendOptions) => {
+        calls.change++;
+        return route53Client().send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: hostedZoneId,
+            ChangeBatch: {
+              Comment: options.comment?.slice(0, 256),
+              Changes: changes.map((c) => ({ Action: c.action, ResourceRecordSet: toAws(c.set) })),
+            },
+          }),
+          sendOptions,
+        );
+      }),
     options,
   );
   return out.ChangeInfo?.Id;
 }
 
-/** One ListResourceRecordSets page from `start` (the SDK has no paginator for it), retried like every call here. */
+/** Where a ListResourceRecordSets page starts: the full cursor (name, type and, for routing-policy sets, identifier). */
+interface ListCursor {
+  name?: string;
+  type?: RRType;
+  identifier?: string;
+}
+
+/**
+ * One ListResourceRecordSets page from `start` (the SDK has no paginator for it), retried like every call here and
+ * bounded by the deadline (DeadlineExceededError).
+ */
 function listPage(
   hostedZoneId: string,
-  start: { name?: string; type?: RRType; identifier?: string },
+  start: ListCursor,
   maxItems: number,
   options: CallOptions,
 ): Promise<ListResourceRecordSetsCommandOutput> {
   return retry(
     'ListResourceRecordSets',
-    () => {
-      calls.list++;
-      return route53Client().send(
-        new ListResourceRecordSetsCommand({
-          HostedZoneId: hostedZoneId,
-          StartRecordName: start.name,
-          StartRecordType: start.type,
-          StartRecordIdentifier: start.identifier,
-          MaxItems: maxItems,
-        }),
-      );
-    },
+    () =>
+      deadlineCall(options.deadline, 'ListResourceRecordSets', (sendOptions) => {
+        calls.list++;
+        return route53Client().send(
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: hostedZoneId,
+            StartRecordName: start.name,
+            StartRecordType: start.type,
+            StartRecordIdentifier: start.identifier,
+            MaxItems: maxItems,
+          }),
+          sendOptions,
+        );
+      }),
     options,
   );
 }
 
-/** All record sets at exactly `name`, any type (alias sets with their `alias` target and no values). */
-export async function recordSetsAt(hostedZoneId: string, name: string, options: CallOptions): Promise<RecordSet[]> {
-  const wanted = canonicalName(name);
-  const found: RecordSet[] = [];
-  let start: { name?: string; type?: RRType } = { name: wanted };
+/**
+ * The zone's record sets from `start` on, page by page, each page's sets in the zone's order. Every next page
+ * starts at the full cursor Route 53 returned (NextRecordName, NextRecordType and NextRecordIdentifier: without the
+ * identifier, a name+type with more than a page of weighted/multivalue sets restarts at its first set forever).
+ * Stops at the deadline (DeadlineExceededError) and on a cursor already seen (PagingStalledError).
+ * https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html
+ */
+async function* recordSetPages(
+  hostedZoneId: string,
+  start: ListCursor,
+  maxItems: number,
+  options: CallOptions,
+): AsyncGenerator<{ sets: ZoneRecordSet[]; more: boolean }> {
+  const advance = cursorGuard('ListResourceRecordSets');
+  let cursor = start;
   for (;;) {
-    const out = await listPage(hostedZoneId, start, 20, options);
-    let passed = false;
-    for (const rs of out.ResourceRecordSets ?? []) {
-      if (canonicalName(rs.Name ?? '') !== wanted) {
-        passed = true;
-        continue;
-      }
-      found.push(fromAws(rs, wanted));
-    }
-    if (passed || !out.IsTruncated || !out.NextRecordName) return found;
-    start = { name: out.NextRecordName, type: out.NextRecordType };
+    const out = await listPage(hostedZoneId, cursor, maxItems, options);
+    const sets = (out.ResourceRecordSets ?? []).map((rs) => {
+      const set: ZoneRecordSet = fromAws(rs, canonicalName(rs.Name ?? ''));
+      if (rs.SetIdentifier) set.setIdentifier = rs.SetIdentifier;
+      return set;
+    });
+    const more = Boolean(out.IsTruncated && out.NextRecordName);
+    yield { sets, more };
+    if (!more) return;
+    cursor = { name: out.NextRecordName, type: out.NextRecordType, identifier: out.NextRecordIdentifier };
+    advance(cursor);
   }
+}
+
+/**
+ * All record sets at exactly `name`, any type (alias sets with their `alias` target and no values; weighted or
+ * multivalue sets with their `setIdentifier`, one entry per set). Throws DeadlineExceededError past the deadline.
+ */
+export async function recordSetsAt(hostedZoneId: string, name: string, options: CallOptions): Promise<ZoneRecordSet[]> {
+  const wanted = canonicalName(name);
+  const found: ZoneRecordSet[] = [];
+  for await (const page of recordSetPages(hostedZoneId, { name: wanted }, 20, options)) {
+    for (const set of page.sets) {
+      // Sets come in zone order from `wanted` on: the first other name means every set of `wanted` was read.
+      if (set.name !== wanted) return found;
+      found.push(set);
+    }
+  }
+  return found;
 }
 
 /**
  * Every record set at `name` and below it (any depth, any type). ListResourceRecordSets orders names with their
  * labels reversed (com.example.www), so a name's subtree is one contiguous run starting at the name: the read
- * starts there and stops at the first name outside it, 300 sets a page, carrying the full cursor (name, type and
- * set identifier). https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html
- *
- * @throws Error when the deadline (epoch ms) passes before the read completes, or when Route 53 repeats a cursor
+ * starts there and stops at the first name outside it, 300 sets a page, with recordSetPages' full cursor, deadline
+ * and stall guard. https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html
  */
 export async function recordSetsUnder(hostedZoneId: string, name: string, options: CallOptions): Promise<ZoneRecordSet[]> {
   const top = canonicalName(name);
-  const below = `.${top}`;
   const found: ZoneRecordSet[] = [];
-  let start: { name?: string; type?: RRType; identifier?: string } = { name: top };
-  const cursors = new Set<string>();
-  for (;;) {
-    if (Date.now() >= options.deadline) throw new Error(`deadline passed while reading ${top}`);
-    const out = await listPage(hostedZoneId, start, 300, options);
-    let passed = false;
-    for (const rs of out.ResourceRecordSets ?? []) {
-      const at = canonicalName(rs.Name ?? '');
-      if (at !== top && !at.endsWith(below)) {
-        passed = true;
-        break;
-      }
-      const set: ZoneRecordSet = fromAws(rs, at);
-      if (rs.SetIdentifier) set.setIdentifier = rs.SetIdentifier;
+  for await (const page of recordSetPages(hostedZoneId, { name: top }, 300, options)) {
+    for (const set of page.sets) {
+      if (set.name !== top && !set.name.endsWith(`.${top}`)) return found;
       found.push(set);
     }
-    if (passed || !out.IsTruncated || !out.NextRecordName) return found;
-    start = { name: out.NextRecordName, type: out.NextRecordType, identifier: out.NextRecordIdentifier };
-    const cursor = `${start.name}|${start.type ?? ''}|${start.identifier ?? ''}`;
-    if (cursors.has(cursor)) throw new Error(`ListResourceRecordSets repeated its cursor at ${cursor}`);
-    cursors.add(cursor);
   }
+  return found;
 }
 
 /** One record set by name and type, or undefined. */
@@ -223,29 +247,31 @@ export async function listAllRecordSets(hostedZoneId: string, options: CallOptio
   return (await scanZone(hostedZoneId, { ...options, maxPages: Infinity })).sets;
 }
 
-/** Like listAllRecordSets, but stops after `maxPages` pages: `complete` says whether the whole zone was read. */
+/**
+ * Like listAllRecordSets, but stops after `maxPages` pages: `complete` says whether the whole zone was read. Throws
+ * DeadlineExceededError past the deadline and PagingStalledError when a page brings nothing new.
+ */
 export async function scanZone(
   hostedZoneId: string,
   options: CallOptions & { maxPages: number },
 ): Promise<{ sets: ZoneRecordSet[]; complete: boolean }> {
   const found: ZoneRecordSet[] = [];
   const seen = new Set<string>();
-  let start: { name?: string; type?: RRType; identifier?: string } = {};
-  for (let page = 1; ; page++) {
-    if (page > options.maxPages) return { sets: found, complete: false };
-    const out = await listPage(hostedZoneId, start, 300, options);
+  let pages = 0;
+  for await (const page of recordSetPages(hostedZoneId, {}, 300, options)) {
+    pages++;
     let added = 0;
-    for (const rs of out.ResourceRecordSets ?? []) {
-      const set: ZoneRecordSet = fromAws(rs, canonicalName(rs.Name ?? ''));
-      if (rs.SetIdentifier) set.setIdentifier = rs.SetIdentifier;
-      // Pages start at the next name+type+identifier; an emulator that restarts a page repeats sets: keep one.
+    for (const set of page.sets) {
+      // A page starts at the cursor's set; an emulator that restarts a page repeats sets: keep one.
       const key = `${set.name}|${set.type}|${set.setIdentifier ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
       found.push(set);
       added++;
     }
-    if (!out.IsTruncated || !out.NextRecordName || added === 0) return { sets: found, complete: true };
-    start = { name: out.NextRecordName, type: out.NextRecordType, identifier: out.NextRecordIdentifier };
+    if (!page.more) break;
+    if (added === 0) throw new PagingStalledError('ListResourceRecordSets');
+    if (pages >= options.maxPages) return { sets: found, complete: false };
   }
+  return { sets: found, complete: true };
 }

@@ -152,7 +152,7 @@ export class Route53Backend implements DirectoryBackend {
   private async planOne(request: SyncRequest, mayUseMemory: boolean, deadline: number, zone?: ZoneSnapshot): Promise<Planned> {
     const known = mayUseMemory ? this.known.get(request.serviceName) : undefined;
     if (known) {
-      const planned = await this.planFrom(known, request, true);
+      const planned = await this.planFrom(known, request, true, deadline);
       // Only a write can be planned from memory: "in sync" or a conflict must be confirmed by a fresh read.
       if (typeof planned === 'object' && 'changes' in planned) {
         countMetric('Route53ReadsSaved');
@@ -161,11 +161,11 @@ export class Route53Backend implements DirectoryBackend {
     }
     // Read the directory before the members: a member added after this read makes our CAS fail, never vanish.
     const current = await this.read(request.serviceName, deadline, zone);
-    return this.planFrom(current, request, false);
+    return this.planFrom(current, request, false, deadline);
   }
 
-  private async planFrom(current: RecordSet[], request: SyncRequest, fromMemory: boolean): Promise<Planned> {
-    const members = await this.options.members(request.serviceName);
+  private async planFrom(current: RecordSet[], request: SyncRequest, fromMemory: boolean, deadline: number): Promise<Planned> {
+    const members = await this.options.members(request.serviceName, { deadline });
     const { desired, plan, blockedTasks } = planWithinOneRequest(request, members, current, this.options);
     if (blockedTasks.length > 0 && !fromMemory) {
       countMetric('OwnershipConflicts', blockedTasks.length);

@@ -44,6 +44,11 @@ async function sendBatch(
   deadline: number,
   outcomes: Map<Unit, UnitOutcome>,
 ): Promise<void> {
+  // Checked before every request, bisection halves included: units not sent in time are retried by redelivery.
+  if (Date.now() >= deadline) {
+    for (const unit of units) outcomes.set(unit, { status: 'retry', reason: 'invocation deadline reached before sending' });
+    return;
+  }
   try {
     await changeRecordSets(
       hostedZoneId,

@@ -1,0 +1,64 @@
+// The writer bisects a rejected batch to land the good changes; every half is a new request and must not start once
+// the invocation's deadline has passed: the units not sent are handed back for redelivery ('retry').
+import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { applyUnits, resetClients, route53Client } from '@ecs-sd/core';
+import { freshZone, useRoute53Guard, ZONE } from '../../../../support/world';
+
+const guard = useRoute53Guard();
+afterEach(() => resetClients()); // drops the slowed client
+
+const aSet = (label: string, ip: string) => ({ name: `${label}.${ZONE}.`, type: 'A' as const, ttl: 10, values: [ip] });
+
+/** Makes every ChangeResourceRecordSets answer reach the application only once `until` (epoch ms) has passed. */
+function answerChangesAfter(until: number): void {
+  route53Client().middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'ChangeResourceRecordSetsCommand') return next(args);
+      const wait = () => new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now()) + 5));
+      try {
+        return await next(args);
+      } finally {
+        await wait();
+      }
+    },
+    { step: 'initialize', name: 'testSlowChanges' },
+  );
+}
+
+describe('bisection of a rejected batch near the deadline', () => {
+  it('sends no half after the deadline; every unit of the batch is to be retried', async () => {
+    const { zoneId } = await freshZone({ guard: guard() });
+    // "taken" exists already, so CREATE of it is rejected and the batch with it too.
+    const seed = new Route53Client({ endpoint: guard().url });
+    await seed.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zoneId,
+        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: `taken.${ZONE}.`, Type: 'A', TTL: 10, ResourceRecords: [{ Value: '10.0.0.9' }] } }] },
+      }),
+    );
+    seed.destroy();
+    guard().resetCalls();
+
+    const deadline = Date.now() + 1000;
+    answerChangesAfter(deadline);
+    const outcomes = await applyUnits(
+      zoneId,
+      [
+        { key: 'fresh', changes: [{ action: 'CREATE', set: aSet('fresh', '10.0.0.1') }] },
+        { key: 'taken', changes: [{ action: 'CREATE', set: aSet('taken', '10.0.0.2') }] },
+      ],
+      deadline,
+    );
+
+    expect(guard().count('ChangeResourceRecordSets')).toBe(1);
+    expect(outcomes.get('fresh')).toMatchObject({ status: 'retry' });
+    expect(outcomes.get('taken')).toMatchObject({ status: 'retry' });
+  });
+
+  it('sends nothing once the deadline has passed', async () => {
+    const { zoneId } = await freshZone({ guard: guard() });
+    const outcomes = await applyUnits(zoneId, [{ key: 'fresh', changes: [{ action: 'CREATE', set: aSet('fresh', '10.0.0.1') }] }], Date.now() - 1);
+    expect(guard().count('ChangeResourceRecordSets')).toBe(0);
+    expect(outcomes.get('fresh')).toMatchObject({ status: 'retry' });
+  });
+});

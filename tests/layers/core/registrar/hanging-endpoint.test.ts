@@ -1,0 +1,71 @@
+// Route 53 hangs (accepts the connection, never answers). The registrar must give the batch back as batch item
+// failures before its Lambda timeout, not hang until Lambda kills it (which redelivers the whole batch and logs
+// nothing useful). The fake Lambda reports 8 s remaining; the handler keeps a 2 s safety margin.
+import {
+  createTaskRegistrar,
+  loadConfig,
+  resetClients,
+  route53BackendFor,
+  TaskStateStore,
+} from '@ecs-sd/core';
+import { taskStateChangeEvent } from '../../../support/ecs-scenario';
+import { startHangingEndpoint, type HangingEndpoint } from '../../../support/hanging-endpoint';
+import { motoUrl } from '../../../support/moto';
+import { captureLogs, lambdaContext, sqsBatch } from '../../../support/registrar-fixture';
+import { createTables } from '../../../support/tables';
+import { freshWorld, runService, ZONE } from '../../../support/world';
+
+const LAMBDA_REMAINING_MS = 8000;
+let endpoint: HangingEndpoint | undefined;
+
+afterEach(async () => {
+  await endpoint?.close();
+  endpoint = undefined;
+  process.env.AWS_ENDPOINT_URL_ROUTE_53 = motoUrl();
+  resetClients();
+});
+
+describe('task registrar with a Route 53 endpoint that never answers', () => {
+  it('returns every message as a batch item failure before the Lambda timeout', async () => {
+    const w = await freshWorld();
+    const { tasks } = await runService(w, 'web', 2);
+    const { tasks: apiTasks } = await runService(w, 'api', 1);
+    const tables = await createTables();
+    const config = loadConfig({
+      STATE_TABLE_NAME: tables.stateTableName,
+      IDEMPOTENCY_TABLE_NAME: tables.idempotencyTableName,
+      HOSTED_ZONE_ID: w.zoneId,
+      ZONE_NAME: ZONE,
+      RECORD_TTL: '10',
+      OWNER_ID: 'test-stack',
+    });
+    const store = new TaskStateStore(config.stateTableName);
+    const handler = createTaskRegistrar({
+      config,
+      store,
+      backend: route53BackendFor(config, (name) => store.members(name)),
+      safetyMarginMs: 2000,
+    });
+
+    endpoint = await startHangingEndpoint();
+    process.env.AWS_ENDPOINT_URL_ROUTE_53 = endpoint.url;
+    resetClients();
+
+    const batch = sqsBatch(
+      [...tasks, ...apiTasks].map((t) => taskStateChangeEvent(t, { version: 2, lastStatus: 'RUNNING', desiredStatus: 'RUNNING' })),
+    );
+    const startedAt = Date.now();
+    const { result, lines } = await captureLogs(() => handler(batch, lambdaContext(LAMBDA_REMAINING_MS)));
+    const elapsed = Date.now() - startedAt;
+
+    expect(endpoint.connections()).toBeGreaterThan(0); // the reads really went to the hanging endpoint
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      batch.Records.map((r) => r.messageId).sort(),
+    );
+    expect(elapsed).toBeLessThan(LAMBDA_REMAINING_MS);
+    // each failure names the cause: the read ran into the invocation deadline
+    const failures = lines.filter((l) => l.level === 'ERROR' && /will be retried/.test(String(l.message)));
+    expect(failures).toHaveLength(batch.Records.length);
+    expect(failures.every((l) => /deadline passed before ListResourceRecordSets/.test(JSON.stringify(l.error)))).toBe(true);
+  }, 30_000);
+});
