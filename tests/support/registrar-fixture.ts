@@ -9,7 +9,7 @@ import {
   loadConfig,
   logger,
   resetClients,
-  route53BackendFor,
+  zoneWriterFor,
   TaskStateStore,
   type Config,
 } from '@ecs-sd/core';
@@ -74,7 +74,7 @@ export async function createRegistrar(
     ...env,
   });
   const store = new TaskStateStore(config.stateTableName);
-  const backend = route53BackendFor(config, async (name) => {
+  const backend = zoneWriterFor(config, async (name) => {
     const members = await store.members(name);
     await hooks.afterMembersRead?.(name);
     return members;

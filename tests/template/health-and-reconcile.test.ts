@@ -125,7 +125,7 @@ describe('IAM: what each function calls, and no more', () => {
       expect(grants(own, 'ecs:StopTask')).toEqual(
         stops ? [expect.objectContaining({ Resource: account('task'), Condition: clusterCondition })] : [],
       );
-      for (const action of ['GetItem', 'PutItem', 'DeleteItem', 'Query', 'Scan', 'BatchWriteItem']) {
+      for (const action of ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchWriteItem']) {
         expect(grants(own, `dynamodb:${action}`).map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': ['StateTable', 'Arn'] }]);
       }
       const actions = own.flatMap((s) => asList(s.Action)).sort();
@@ -133,8 +133,8 @@ describe('IAM: what each function calls, and no more', () => {
         [
           'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'ecs:DescribeTasks',
           ...(stops ? ['ecs:StopTask'] : []),
-          'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan',
-          'dynamodb:BatchWriteItem',
+          'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query',
+          'dynamodb:Scan', 'dynamodb:BatchWriteItem',
         ].sort(),
       );
       expect(own.some((s) => asList(s.Resource).includes('*'))).toBe(false);
@@ -162,7 +162,8 @@ describe('IAM: what each function calls, and no more', () => {
           ...(filter ? [] : ['ecs:ListClusters']),
           'ecs:ListTasks', 'ecs:DescribeTasks', 'ecs:DescribeTaskDefinition', 'ec2:DescribeInstances',
           'ecs:DescribeContainerInstances',
-          'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan',
+          'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query',
+          'dynamodb:Scan',
         ].sort(),
       );
       const broad = own.filter((s) => asList(s.Resource).includes('*')).flatMap((s) => asList(s.Action)).sort();

@@ -48,3 +48,5 @@ export * from './health/rules';
 export * from './health/checker';
 export * from './reconcile/zone-drift';
 export * from './reconcile/reconciler';
+export * from './state/dirty-names';
+export * from './controller/zone-writer';

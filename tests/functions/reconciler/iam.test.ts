@@ -5,7 +5,7 @@
 // condition can be true; DynamoDB: on the table the call went to).
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ECSClient, StopTaskCommand } from '@aws-sdk/client-ecs';
-import { createReconciler, listAllRecordSets, route53BackendFor } from '@ecs-sd/core';
+import { createReconciler, listAllRecordSets, zoneWriterFor } from '@ecs-sd/core';
 import { recordAwsCalls } from '../../support/aws-calls';
 import { registerEc2ContainerInstance, registerTaskDefinition, runBridgeTasks, taskStateChangeEvent } from '../../support/ecs-scenario';
 import { ungrantedCalls } from '../../support/iam';
@@ -62,7 +62,7 @@ describe('ReconcilerFunction IAM', () => {
     const handler = createReconciler({
       config,
       store,
-      backend: route53BackendFor(config, (name) => store.members(name)),
+      backend: zoneWriterFor(config, (name) => store.members(name)),
       listRecords: (deadline) => listAllRecordSets(config.hostedZoneId, { deadline }),
     });
     const invoke = () => handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext(60_000));

@@ -21,7 +21,9 @@ export type SyncOutcome =
   /** the backend rejected the change as invalid: retrying the same input cannot help */
   | { status: 'invalid'; reason: string }
   /** throttled, timed out or raced too often: the caller should have the event redelivered */
-  | { status: 'retry'; reason: string };
+  | { status: 'retry'; reason: string }
+  /** marked dirty and left to the zone writer that holds the zone (controller/zone-writer.ts) */
+  | { status: 'deferred'; reason: string };
 
 /** Registered members of a service name, read consistently; `deadline` (epoch ms) bounds the read. */
 export type MembersProvider = (serviceName: string, options?: { deadline?: number }) => Promise<Member[]>;

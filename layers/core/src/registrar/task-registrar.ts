@@ -1,17 +1,18 @@
 // Task registrar: SQS batch of ECS Task State Change events -> state transitions -> one shared Route 53 sync.
 //
 // Two phases, so no record ever waits for another: (1) every record's state transition runs on its own
-// (Powertools Batch, in parallel or, for a FIFO queue, in order), idempotent on the event id, and returns the
-// service names it touched; (2) once the batch has been processed, one sync covers every touched name. A message
-// whose names did not sync is reported as a batch item failure; its idempotency record holds the names, so the
-// redelivery syncs them again even though its state transition is not repeated (a failed sync is redone from
-// state, whatever later events did meanwhile).
+// (Powertools Batch, in parallel or, for a FIFO queue, in order), idempotent on the event id; the state write marks
+// the names it touched dirty in the same transaction (state/dirty-names.ts); (2) once the batch has been
+// processed, the zone writer (controller/zone-writer.ts) drains every dirty name, if no other invocation is
+// draining the zone. A message is acknowledged once its state is durable: a name that does not sync now stays
+// marked and is synced from state by the next drain, whatever later events did meanwhile.
 //
 // Guards, each against its own failure:
 //   Powertools Idempotency (key: EventBridge event id)  duplicate delivery of the same event, also concurrently
 //   version guard in the state table (detail.version)   out-of-order and replayed events of one task
 //   tombstones (STOPPED state with a TTL)                a late RUNNING bringing a stopped task back
-//   DELETE+CREATE units, re-read on mismatch             concurrent writers (other invocations, health checker)
+//   dirty marks + one zone writer (lease)                concurrent invocations colliding on the same names
+//   DELETE+CREATE units, re-read on mismatch             anyone else changing a name between read and write
 //   batch item failures                                  transient failures redeliver only the affected messages
 import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
@@ -27,13 +28,15 @@ import { asSqsEvent, isSqsEvent, parseJsonBody } from '../parse/envelope';
 import { InvalidEventError, isStopping, parseTaskEvent, type TaskEvent } from '../parse/task-event';
 import { hostAddresses } from '../resolve/host-addresses';
 import type { TaskStateStore } from '../state/task-state';
-import type { DirectoryBackend, SyncOutcome, SyncRequest } from '../backends/backend';
+import type { SyncOutcome, SyncRequest } from '../backends/backend';
+import type { ZoneWriter } from '../controller/zone-writer';
 import { TaskProcessor, type TransitionResult } from './task-processor';
 
 export interface TaskRegistrarDeps {
   config: Config;
   store: TaskStateStore;
-  backend: DirectoryBackend;
+  /** the zone writer: drains the dirty names (controller/zone-writer.ts) */
+  backend: ZoneWriter;
   /** ms kept in reserve before Lambda's timeout */
   safetyMarginMs?: number;
   /** records whose state transitions run at once (each is a few DynamoDB calls); the sync is shared anyway */
@@ -98,17 +101,13 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
     return { kind: 'task', event, raw: body.value, log };
   }
 
-  /** Logs what cannot be retried; returns the names whose sync must be retried, with the reason. */
-  function failedNames(outcomes: Map<string, SyncOutcome>): Map<string, string> {
-    const failed = new Map<string, string>();
+  /** Logs what no retry can fix (the marks of those names are cleared by the zone writer). */
+  function reportRejections(outcomes: Map<string, SyncOutcome>): void {
     for (const [serviceName, outcome] of outcomes) {
-      if (outcome.status === 'retry') failed.set(serviceName, outcome.reason);
-      else if (outcome.status === 'invalid') {
-        countMetric('RejectedChanges');
-        logger.error('Route 53 rejected the records for a service name', { serviceName, reason: outcome.reason });
-      }
+      if (outcome.status !== 'invalid') continue;
+      countMetric('RejectedChanges');
+      logger.error('Route 53 rejected the records for a service name', { serviceName, reason: outcome.reason });
     }
-    return failed;
   }
 
   return async function handler(rawEvent: unknown, context?: Context): Promise<SQSBatchResponse> {
@@ -131,12 +130,7 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
 
     // Phase 1: state transitions. Nothing here waits for another record.
     const limit = pLimit(deps.recordConcurrency ?? 16);
-    // Transitions run in this invocation (not answered from the idempotency store): only these need a sync. A
-    // duplicate of an event whose sync succeeded needs none; one whose sync failed had its idempotency record
-    // deleted (phase 3), so its redelivery runs the transition again (a replay) and syncs.
-    const executed = new Set<string>();
     const processTask = async (raw: unknown, messageId: string): Promise<ProcessedTask> => {
-      executed.add(messageId);
       const p = prepared.get(messageId) as Extract<Prepared, { kind: 'task' }>;
       const { result, requests } = await limit(() => processor.transition(p.event, p.log, hosts));
       // Plain JSON (no undefined fields): the idempotency record stores it for redeliveries.
@@ -145,14 +139,11 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
     const idempotentProcess = persistenceStore
       ? makeIdempotent(processTask, { persistenceStore, config: idempotencyConfig })
       : processTask;
-    const touched = new Map<string, SyncRequest[]>();
     const recordHandler = async (record: SQSRecord) => {
       const p = prepared.get(record.messageId);
       if (p?.kind !== 'task') return undefined;
       try {
-        const processed = await idempotentProcess(p.raw, record.messageId);
-        if (executed.has(record.messageId)) touched.set(record.messageId, processed.requests ?? []);
-        return processed;
+        return await idempotentProcess(p.raw, record.messageId);
       } catch (error) {
         countMetric('FailedEvents');
         p.log.error('Event processing failed; it will be retried', { error: error as Error });
@@ -167,37 +158,16 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
           processInParallel: !deps.sequential,
         });
 
-    // Phase 2: one sync for every name the batch touched.
-    const requests = [...touched.values()].flat();
-    let failed = new Map<string, string>();
-    if (requests.length > 0) {
-      try {
-        failed = failedNames(await backend.sync(requests, { deadline }));
-      } catch (error) {
-        const reason = `${(error as Error).name}: ${(error as Error).message}`;
-        failed = new Map(requests.map((r) => [r.serviceName, reason]));
-      }
+    // Phase 2: the state (and its dirty marks) is durable: drain the zone if no other invocation is draining it.
+    // What does not sync now stays marked and is drained later, so it never fails a message.
+    try {
+      reportRejections((await backend.drain(deadline)).outcomes);
+    } catch (error) {
+      countMetric('DrainFailures');
+      logger.warn('Draining the dirty names failed; they stay marked for the next drain', { error: error as Error });
     }
 
-    // Phase 3: a message fails when any name it touched did not sync (in a FIFO batch, with every message after it).
     const failures = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-    for (const [messageId, names] of touched) {
-      const reasons = names.filter((r) => failed.has(r.serviceName));
-      if (reasons.length === 0) continue;
-      failures.add(messageId);
-      countMetric('FailedEvents');
-      const p = prepared.get(messageId) as Extract<Prepared, { kind: 'task' }>;
-      p.log.error('Directory sync failed; the event will be redelivered', {
-        failures: reasons.map((r) => ({ serviceName: r.serviceName, reason: failed.get(r.serviceName) })),
-      });
-      await persistenceStore?.deleteRecord(p.raw as Parameters<DynamoDBPersistenceLayer['deleteRecord']>[0]).catch((error) =>
-        p.log.error('Could not clear the idempotency record; the redelivery will not sync again', { error }),
-      );
-    }
-    if (fifo) {
-      const first = event.Records.findIndex((r) => failures.has(r.messageId));
-      if (first >= 0) for (const r of event.Records.slice(first)) failures.add(r.messageId);
-    }
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     const batchItemFailures = event.Records.filter((r) => failures.has(r.messageId)).map((r) => ({
       itemIdentifier: r.messageId,

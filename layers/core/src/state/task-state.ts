@@ -9,6 +9,7 @@ import { documentClient } from '../aws/clients';
 import type { Endpoint, UnresolvedPort } from '../resolve/endpoints';
 import type { Member } from '../plan/records';
 import { errorName, withRetries } from '../util/retry';
+import { taskMarkItem } from './dirty-names';
 import { pagesBefore } from '../util/deadline';
 
 /**
@@ -59,6 +60,24 @@ export class StaleStateError extends Error {
   }
 }
 
+/** Stable text of what a member item says about a name's records (DynamoDB does not keep attribute order). */
+function memberText(state: TaskState | undefined, name: string): string | undefined {
+  if (!state?.registeredNames.includes(name)) return undefined;
+  const sorted = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(sorted)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, sorted(v)]))
+        : value;
+  return JSON.stringify(sorted(state.endpoints.filter((e) => e.name === name)));
+}
+
+/** The names whose member item a transition adds, removes or changes: the names whose records may change. */
+export function changedMemberships(previous: TaskState | undefined, next: TaskState): string[] {
+  const names = new Set([...(previous?.registeredNames ?? []), ...next.registeredNames]);
+  return [...names].filter((name) => memberText(previous, name) !== memberText(next, name)).sort();
+}
+
 export class TaskStateStore {
   constructor(private readonly tableName: string) {}
 
@@ -72,8 +91,9 @@ export class TaskStateStore {
   }
 
   /**
-   * Writes `next` only if the stored state is still `previous` (compared by revision), and moves the task's
-   * membership items in the same transaction. Throws StaleStateError when another writer got there first.
+   * Writes `next` only if the stored state is still `previous` (compared by revision), and in the same transaction
+   * moves the task's membership items and marks dirty every name whose membership changed (state/dirty-names.ts):
+   * a durable state always has its marks. Throws StaleStateError when another writer got there first.
    */
   async replace(previous: TaskState | undefined, proposed: TaskState): Promise<TaskState> {
     const next: TaskState = { ...proposed, revision: (previous?.revision ?? 0) + 1 };
@@ -89,6 +109,10 @@ export class TaskStateStore {
       },
     ];
     const nextNames = new Set(next.registeredNames);
+    const now = Date.now();
+    for (const name of changedMemberships(previous, next)) {
+      items.push({ Put: { TableName: this.tableName, Item: taskMarkItem(name, next, next.revision as number, now) } });
+    }
     for (const name of previous?.registeredNames ?? []) {
       if (!nextNames.has(name)) items.push({ Delete: { TableName: this.tableName, Key: memberKey(name, next.taskArn) } });
     }

@@ -7,7 +7,7 @@ import {
   createProber,
   loadHealthConfig,
   parseStatusCodes,
-  route53BackendFor,
+  zoneWriterFor,
   runHealthCheck,
   type HealthCheckerDeps,
   type HealthConfig,
@@ -67,7 +67,7 @@ export async function healthWorld(guard: Route53Guard, env: Record<string, strin
   const { vpc, zoneId, clusterArn } = await freshWorld({ guard });
   const registrar = await createRegistrar({ hostedZoneId: zoneId, zoneName: ZONE });
   const { config, store } = registrar;
-  const backend = route53BackendFor(config, (name) => store.members(name));
+  const backend = zoneWriterFor(config, (name) => store.members(name));
   const health: HealthConfig = loadHealthConfig({
     GRACE_PERIOD_SECONDS: '0',
     HEALTH_CHECK_TIMEOUT_SECONDS: '0.3',

@@ -2,7 +2,7 @@
 // answer, through tests/support/ecs-paging-proxy: moto itself answers every task at once) and DescribeTasks in
 // batches of at most 100. Every task must be seen and handled; reading one page or describing 150 ARNs at once
 // would leave 50 behind (or be rejected by ECS).
-import { listAllRecordSets, resetClients, route53BackendFor, runReconcile, type ReconcilerDeps } from '@ecs-sd/core';
+import { listAllRecordSets, resetClients, zoneWriterFor, runReconcile, type ReconcilerDeps } from '@ecs-sd/core';
 import { recordAwsCalls } from '../../../support/aws-calls';
 import { startEcsPagingProxy, type EcsPagingProxy } from '../../../support/ecs-paging-proxy';
 import { listRecords } from '../../../support/ecs-scenario';
@@ -32,7 +32,7 @@ describe('reconciler with more than 100 running tasks', () => {
     const deps: ReconcilerDeps = {
       config,
       store,
-      backend: route53BackendFor(config, (name) => store.members(name)),
+      backend: zoneWriterFor(config, (name) => store.members(name)),
       listRecords: (deadline) => listAllRecordSets(config.hostedZoneId, { deadline }),
     };
 

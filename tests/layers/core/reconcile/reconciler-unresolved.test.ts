@@ -5,7 +5,7 @@
 //   - absence is not proof: a task DescribeTasks neither describes nor reports MISSING is left alone (reported as
 //     unanswered), a MISSING failure tombstones it.
 import type { Task, TaskDefinition } from '@aws-sdk/client-ecs';
-import { listAllRecordSets, metrics, route53BackendFor, runReconcile, type ReconcileReport, type TaskState } from '@ecs-sd/core';
+import { listAllRecordSets, metrics, zoneWriterFor, runReconcile, type ReconcileReport, type TaskState } from '@ecs-sd/core';
 import { useAwsFaultProxy } from '../../../support/aws-fault-proxy';
 import {
   listRecords,
@@ -36,7 +36,7 @@ async function world(): Promise<World> {
   const deps = {
     config,
     store,
-    backend: route53BackendFor(config, (name) => store.members(name)),
+    backend: zoneWriterFor(config, (name) => store.members(name)),
     listRecords: (deadline: number) => listAllRecordSets(config.hostedZoneId, { deadline }),
   };
   return {

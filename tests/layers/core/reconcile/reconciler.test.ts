@@ -6,7 +6,7 @@ import {
   createReconciler,
   listAllRecordSets,
   metrics,
-  route53BackendFor,
+  zoneWriterFor,
   runReconcile,
   type ReconcileReport,
   type ReconcilerDeps,
@@ -29,7 +29,7 @@ async function world(env: Record<string, string> = {}): Promise<World> {
   const w = await freshWorld({ guard: guard() });
   const registrar = await createRegistrar({ hostedZoneId: w.zoneId, zoneName: ZONE, ...env });
   const { config, store } = registrar;
-  const backend = route53BackendFor(config, (name) => store.members(name));
+  const backend = zoneWriterFor(config, (name) => store.members(name));
   const deps: ReconcilerDeps = {
     config,
     store,

@@ -2,7 +2,7 @@
 // a service name is checked as every name made from it before it becomes state or a record, and a fully qualified
 // name inside the zone is published as that name.
 import type { Task } from '@aws-sdk/client-ecs';
-import { listAllRecordSets, route53BackendFor, runReconcile } from '@ecs-sd/core';
+import { listAllRecordSets, zoneWriterFor, runReconcile } from '@ecs-sd/core';
 import { listRecords, taskStateChangeEvent } from '../../../support/ecs-scenario';
 import { parseChangeBatch } from '../../../support/route53-guard';
 import { captureLogs, createRegistrar, sqsBatch, type RegistrarFixture } from '../../../support/registrar-fixture';
@@ -115,7 +115,7 @@ describe('service names are checked as every name composed from them', () => {
     const deps = {
       config,
       store,
-      backend: route53BackendFor(config, (name: string) => store.members(name)),
+      backend: zoneWriterFor(config, (name: string) => store.members(name)),
       listRecords: (deadline: number) => listAllRecordSets(config.hostedZoneId, { deadline }),
     };
     guard().resetCalls();

@@ -1,4 +1,5 @@
 // End to end: the real registrar, real SDK clients, moto (ECS, EC2, DynamoDB, Route 53) behind the Route 53 guard.
+import { DirtyNames, route53BackendFor } from '@ecs-sd/core';
 import { motoUrl } from '../../../support/moto';
 import {
   createCluster,
@@ -301,23 +302,29 @@ describe('task registrar against moto', () => {
     expect(guard().calls).toHaveLength(0);
   });
 
-  it('retries throttling and PriorRequestNotComplete, and reports persistent failures as batch item failures', async () => {
+  it('retries throttling and PriorRequestNotComplete; a persistent failure leaves the name marked for the next drain', async () => {
     const w = await world();
     const tasks = await webTasks(w, 2);
     guard().injectFault({ operation: 'ChangeResourceRecordSets', code: 'PriorRequestNotComplete', times: 2 });
     guard().injectFault({ operation: 'ListResourceRecordSets', code: 'Throttling', times: 1 });
     expect((await w.registrar.handler(sqsBatch([running(tasks[0])]))).batchItemFailures).toEqual([]);
     expect(find(await zone(w), `web.${ZONE}.`, 'SRV')?.values).toHaveLength(1);
+    const marks = new DirtyNames(w.registrar.config.stateTableName);
+    expect(await marks.list()).toEqual([]);
 
     guard().injectFault({ operation: 'ChangeResourceRecordSets', code: 'Throttling', times: 1000 });
-    const batch = sqsBatch([running(tasks[1])]);
-    const context = lambdaContext(3000);
-    const failed = await w.registrar.handler(batch, context);
-    expect(failed.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0].messageId }]);
-    guard().clearFaults();
-    // Redelivery of the same message succeeds: the idempotency record was released and the version replays.
-    expect((await w.registrar.handler(batch)).batchItemFailures).toEqual([]);
+    try {
+      // The state is durable (and its name marked dirty in the same transaction): the message is acknowledged.
+      expect((await w.registrar.handler(sqsBatch([running(tasks[1])]), lambdaContext(3000))).batchItemFailures).toEqual([]);
+      expect(find(await zone(w), `web.${ZONE}.`, 'SRV')?.values).toHaveLength(1);
+      expect((await marks.list()).map((m) => m.name)).toEqual(['web']);
+    } finally {
+      guard().clearFaults();
+    }
+    // The next invocation drains the name from state, although its own batch changes nothing.
+    expect((await w.registrar.handler(sqsBatch([]))).batchItemFailures).toEqual([]);
     expect(find(await zone(w), `web.${ZONE}.`, 'SRV')?.values).toHaveLength(2);
+    expect(await marks.list()).toEqual([]);
   });
 
   it('never touches a record it does not own, and a rejected change does not block the rest of the batch', async () => {
@@ -354,14 +361,19 @@ describe('task registrar against moto', () => {
       const w = await world();
       const tasks = await webTasks(w, 4);
       expect((await w.registrar.handler(sqsBatch([running(tasks[0])]))).batchItemFailures).toEqual([]);
-      // Force a stale read: the second registrar plans from a zone that changes before it writes.
+      // Force a stale read: the second registrar plans from a zone that another writer (here a Route 53 backend
+      // outside the zone writer, as a person or another tool would be) changes before it writes.
       let first = true;
       const late = await createRegistrar({ hostedZoneId: w.zoneId, zoneName: ZONE }, {
         tables: { stateTableName: w.registrar.config.stateTableName, idempotencyTableName: w.registrar.config.idempotencyTableName! },
         afterMembersRead: async () => {
           if (!first) return;
           first = false;
+          // tasks[1]'s state is stored and marked; its drain defers to `late`, which holds the zone
           expect((await w.registrar.handler(sqsBatch([running(tasks[1])]))).batchItemFailures).toEqual([]);
+          const { config, store } = w.registrar;
+          const outsider = route53BackendFor(config, (name) => store.members(name));
+          await outsider.sync([{ serviceName: 'web', touchedTasks: [] }], { deadline: Date.now() + 10_000 });
         },
       });
       expect((await late.handler(sqsBatch([running(tasks[2]), running(tasks[3])]))).batchItemFailures).toEqual([]);

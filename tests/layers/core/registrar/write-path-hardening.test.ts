@@ -2,7 +2,7 @@
 // reconciler, real SDK clients, moto behind the Route 53 guard.
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import type { Task } from '@aws-sdk/client-ecs';
-import { listAllRecordSets, route53BackendFor, runReconcile, type ReconcilerDeps } from '@ecs-sd/core';
+import { listAllRecordSets, zoneWriterFor, runReconcile, type ReconcilerDeps } from '@ecs-sd/core';
 import { parseChangeBatch } from '../../../support/route53-guard';
 import { listRecords, registerEc2ContainerInstance, registerTaskDefinition, runBridgeTasks, taskStateChangeEvent } from '../../../support/ecs-scenario';
 import { captureLogs, createRegistrar, sqsBatch, type RegistrarFixture } from '../../../support/registrar-fixture';
@@ -31,7 +31,7 @@ function reconcilerFor(w: World, listRecords?: ReconcilerDeps['listRecords']): R
   return {
     config,
     store,
-    backend: route53BackendFor(config, (name) => store.members(name)),
+    backend: zoneWriterFor(config, (name) => store.members(name)),
     listRecords: listRecords ?? ((deadline) => listAllRecordSets(config.hostedZoneId, { deadline })),
   };
 }

@@ -16,6 +16,7 @@ import { canonicalName } from '../../parse/dns-name';
 import { applyUnits } from './writer';
 import { fitsOneRequest, type Unit } from './limits';
 import { applyChangesToSets, KnownRecordSets } from './known-sets';
+import { ZoneWriter } from '../../controller/zone-writer';
 import type { Member, RecordSet } from '../../plan/records';
 
 interface PlannedUnit extends Unit {
@@ -233,7 +234,18 @@ export function planWithinOneRequest(
   return best;
 }
 
-/** The Route 53 backend every function uses, wired from the shared configuration and state store. */
+/**
+ * The writer every function uses: the zone writer (one drain of dirty names at a time, controller/zone-writer.ts)
+ * over the Route 53 backend, wired from the shared configuration and state store.
+ */
+export function zoneWriterFor(
+  config: Parameters<typeof route53BackendFor>[0] & { stateTableName: string },
+  members: MembersProvider,
+): ZoneWriter {
+  return new ZoneWriter({ tableName: config.stateTableName, provider: route53BackendFor(config, members) });
+}
+
+/** The Route 53 backend, wired from the shared configuration and state store. */
 export function route53BackendFor(
   config: {
     hostedZoneId: string;
