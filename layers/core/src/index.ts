@@ -50,3 +50,4 @@ export * from './reconcile/zone-drift';
 export * from './reconcile/reconciler';
 export * from './state/dirty-names';
 export * from './controller/zone-writer';
+export * from './controller/zone-lease';

@@ -10,24 +10,27 @@
 // invocation would have ended. (Reserved concurrency 1 would serialise event processing too; an SQS FIFO queue with
 // the zone as message group would need a second queue; DynamoDB Streams would add a function and latency.)
 //
-// No mark is ever stranded: a maker marks BEFORE it tries the lease; the holder, after releasing it, reads the
-// marks again and drains anything left (re-taking the lease). So a mark made while the holder was finishing (its
-// maker found the lease taken) is seen by that holder's re-read, which comes after the maker's failed attempt.
+// No mark is ever stranded: a maker's marks are durable before it asks to drain; if the lease is held it hands off
+// (controller/zone-lease.ts: a flag the holder must see before it can release), so the holder runs one more round.
+// A holder does not chase marks of invocations still processing their batch: each of those drains (or hands off)
+// when its own batch is done, so a burst costs about one change batch per invocation, not one per poll.
 // A holder that runs out of time, or whose writes keep failing, leaves the marks for the next drain (the next
 // registrar invocation, or the health checker's run every minute).
+//
+// The Route 53 backend plans from what its container last wrote (backends/route53/known-sets.ts); the lease item
+// names the last writer, so a holder whose memory is older than another container's write forgets it first and
+// none of its writes is rejected for our own concurrency.
 import { randomUUID } from 'node:crypto';
 import { countMetric, logger, metrics, MetricUnit } from '../observability';
 import type { DirectoryBackend, SyncOutcome, SyncRequest } from '../backends/backend';
 import { DirtyNames, type DirtyMark } from '../state/dirty-names';
-import { acquireRunLease } from '../state/run-lease';
-
-export const ZONE_LEASE = 'zone-writer';
+import { ZoneLease } from './zone-lease';
 
 export interface ZoneWriterOptions {
   tableName: string;
   /** applies one round of names (the Route 53 backend) */
-  provider: DirectoryBackend;
-  /** test hook: runs after the last round, before the lease is released */
+  provider: DirectoryBackend & { forgetRemembered?: () => void };
+  /** test hook: runs after a round, before the lease is released */
   beforeRelease?: () => Promise<void>;
 }
 
@@ -38,20 +41,26 @@ export interface DrainResult {
   held: boolean;
   /** change rounds run */
   rounds: number;
+  /** whether this invocation handed its marks to the holder */
+  handedOff: boolean;
 }
 
 export class ZoneWriter implements DirectoryBackend {
   readonly name: string;
+  /** this writer (one per container): the lease owner and `lastWriter` */
+  readonly id = randomUUID();
   private readonly marks: DirtyNames;
+  private readonly lease: ZoneLease;
   constructor(private readonly options: ZoneWriterOptions) {
     this.name = `zone-writer(${options.provider.name})`;
     this.marks = new DirtyNames(options.tableName);
+    this.lease = new ZoneLease(options.tableName, this.id);
   }
 
   /**
-   * Marks the requested names dirty and drains the zone if nobody else is draining it.
-   * @returns per requested name: the outcome of this drain's sync, or `deferred` when another writer holds the zone
-   *   (or time ran out): the mark stays and the name is drained later
+   * Marks the requested names dirty and drains the zone (or hands the drain to the holder).
+   * @returns per requested name: the outcome of this drain's sync, or `deferred` when the holder will apply it (or
+   *   time ran out): the mark stays until a drain syncs the name
    */
   async sync(requests: SyncRequest[], { deadline }: { deadline: number }): Promise<Map<string, SyncOutcome>> {
     const names = [...new Set(requests.map((r) => r.serviceName))];
@@ -66,75 +75,74 @@ export class ZoneWriter implements DirectoryBackend {
   }
 
   /**
-   * Drains every dirty name if this invocation can take the zone's lease; otherwise returns at once.
+   * Drains every dirty name if this invocation can take the zone's lease; otherwise hands off to the holder.
    * @param deadline epoch ms: no round starts after it, and the lease lasts until it at most
    */
   async drain(deadline: number): Promise<DrainResult> {
-    const result: DrainResult = { outcomes: new Map(), held: false, rounds: 0 };
-    let marks = await this.marks.list(deadline);
-    while (marks.length > 0 && Date.now() < deadline) {
-      const owner = randomUUID();
-      const attempt = await acquireRunLease(this.options.tableName, ZONE_LEASE, { owner, leaseUntil: deadline });
-      if (!attempt.acquired) {
-        countMetric('ZoneWriterBusy');
-        break;
+    const result: DrainResult = { outcomes: new Map(), held: false, rounds: 0, handedOff: false };
+    if ((await this.marks.list(deadline)).length === 0) return result;
+    for (let attempt = 0; attempt < 10 && Date.now() < deadline; attempt++) {
+      const taken = await this.lease.acquire(deadline, deadline);
+      if (!taken) {
+        if (await this.lease.handOff(deadline)) {
+          countMetric('ZoneWriterHandOffs');
+          result.handedOff = true;
+          return result;
+        }
+        continue; // released meanwhile: take it
       }
       result.held = true;
-      let stuck = false;
-      try {
-        stuck = await this.rounds(marks, deadline, result);
+      if (taken.lastWriter !== undefined && taken.lastWriter !== this.id) this.options.provider.forgetRemembered?.();
+      let wrote = false;
+      for (;;) {
+        wrote = (await this.round(deadline, result)) || wrote;
         await this.options.beforeRelease?.();
-      } finally {
-        await attempt.lease.release().catch((error) =>
-          logger.warn('Could not release the zone lease; it expires by itself', { error: error as Error }),
-        );
+        const outOfTime = Date.now() >= deadline;
+        const released = await this.lease.release({ wrote, force: outOfTime });
+        if (released !== 'pending' || outOfTime) return result;
       }
-      if (stuck || Date.now() >= deadline) break;
-      // Marks made while we were finishing: their makers found the lease taken, so they are ours to drain.
-      marks = await this.marks.list(deadline);
     }
     return result;
   }
 
-  /** Sync rounds while marks remain; true when a round cleared nothing (only retryable failures: stop for now). */
-  private async rounds(first: DirtyMark[], deadline: number, result: DrainResult): Promise<boolean> {
-    let marks = first;
-    while (marks.length > 0 && Date.now() < deadline) {
-      result.rounds++;
-      const byName = new Map<string, DirtyMark[]>();
-      for (const mark of marks) (byName.get(mark.name) ?? byName.set(mark.name, []).get(mark.name)!).push(mark);
-      const requests: SyncRequest[] = [...byName].map(([serviceName, list]) => ({
-        serviceName,
-        touchedTasks: list.flatMap((m) => (m.taskId ? [{ taskId: m.taskId }] : [])),
-      }));
-      const outcomes = await this.options.provider.sync(requests, { deadline });
-      const done: DirtyMark[] = [];
-      const now = Date.now();
-      for (const [name, list] of byName) {
-        const outcome = outcomes.get(name) ?? { status: 'retry', reason: 'no outcome' };
-        result.outcomes.set(name, outcome);
-        if (outcome.status === 'retry' || outcome.status === 'deferred') continue;
-        done.push(...list);
-        if (outcome.status === 'ok' && outcome.changed) {
-          const oldest = Math.min(...list.map((m) => m.markedAt ?? now));
-          metrics.addMetric('DirtyToDnsLatency', MetricUnit.Milliseconds, Math.max(0, now - oldest));
-        }
+  /** One round: every dirty name synced once, the marks of the synced ones cleared. True when the zone changed. */
+  private async round(deadline: number, result: DrainResult): Promise<boolean> {
+    const marks = await this.marks.list(deadline);
+    if (marks.length === 0) return false;
+    result.rounds++;
+    const byName = new Map<string, DirtyMark[]>();
+    for (const mark of marks) (byName.get(mark.name) ?? byName.set(mark.name, []).get(mark.name)!).push(mark);
+    const requests: SyncRequest[] = [...byName].map(([serviceName, list]) => ({
+      serviceName,
+      touchedTasks: list.flatMap((m) => (m.taskId ? [{ taskId: m.taskId }] : [])),
+    }));
+    const outcomes = await this.options.provider.sync(requests, { deadline });
+    const done: DirtyMark[] = [];
+    const left: { serviceName: string; reason?: string }[] = [];
+    let changed = false;
+    const now = Date.now();
+    for (const [name, list] of byName) {
+      const outcome = outcomes.get(name) ?? { status: 'retry', reason: 'no outcome' };
+      result.outcomes.set(name, outcome);
+      if (outcome.status === 'retry' || outcome.status === 'deferred') {
+        left.push({ serviceName: name, reason: outcome.reason });
+        continue;
       }
-      const failed = [...byName.keys()].filter((name) => !done.some((m) => m.name === name));
-      if (failed.length > 0) {
-        countMetric('DirtyNamesLeft', failed.length);
-        logger.warn('Names stay dirty: their sync did not complete; a later drain syncs them from state', {
-          failures: failed.slice(0, 20).map((name) => {
-            const outcome = result.outcomes.get(name);
-            return { serviceName: name, reason: outcome && 'reason' in outcome ? outcome.reason : undefined };
-          }),
-          count: failed.length,
-        });
+      done.push(...list);
+      if (outcome.status === 'ok' && outcome.changed) {
+        changed = true;
+        const oldest = Math.min(...list.map((m) => m.markedAt ?? now));
+        metrics.addMetric('DirtyToDnsLatency', MetricUnit.Milliseconds, Math.max(0, now - oldest));
       }
-      if (done.length === 0) return true;
-      await this.marks.clear(done, deadline);
-      marks = await this.marks.list(deadline);
     }
-    return false;
+    if (left.length > 0) {
+      countMetric('DirtyNamesLeft', left.length);
+      logger.warn('Names stay dirty: their sync did not complete; a later drain syncs them from state', {
+        failures: left.slice(0, 20),
+        count: left.length,
+      });
+    }
+    if (done.length > 0) await this.marks.clear(done, deadline);
+    return changed;
   }
 }

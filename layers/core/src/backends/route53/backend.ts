@@ -57,6 +57,11 @@ export class Route53Backend implements DirectoryBackend {
   private readonly known = new KnownRecordSets();
   constructor(private readonly options: Route53BackendOptions) {}
 
+  /** Drops what this container remembers writing: another container has written the zone since. */
+  forgetRemembered(): void {
+    this.known.clear();
+  }
+
   async sync(requests: SyncRequest[], { deadline }: { deadline: number }): Promise<Map<string, SyncOutcome>> {
     const { hostedZoneId, ownerId } = this.options;
     const outcomes = new Map<string, SyncOutcome>();

@@ -40,4 +40,8 @@ export class KnownRecordSets {
   forget(serviceName: string): void {
     this.entries.delete(serviceName);
   }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }
