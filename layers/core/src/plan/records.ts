@@ -110,22 +110,31 @@ function contribution(serviceName: string, member: Member, options: NamingOption
 /**
  * Pure: the record sets that should exist for one service name.
  *
- * The published subset is decided here, once, for every set of the name: members are taken in task-id order while
- * every head set stays within Route 53's 400 values per record set and MAX_CHARS_PER_SET characters (so a
- * DELETE + CREATE of the set fits one request), and at most `maxTasks` (the backend lowers it when the whole
- * atomic unit would not fit one request). A task is either published everywhere (SRV, service A/AAAA, its
- * per-task A/AAAA) or nowhere. https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html
+ * The published subset is decided here, once, for every set of the name: members are taken in order - the tasks
+ * already published first, then the others, each group in task-id order - while every head set stays within
+ * Route 53's 400 values per record set and MAX_CHARS_PER_SET characters (so a DELETE + CREATE of the set fits one
+ * request), and at most `maxTasks` (the backend lowers it when the whole atomic unit would not fit one request).
+ * Published tasks first keeps the subset stable: a name at its limits is in sync with itself, and a name that had
+ * to publish fewer tasks for one large change grows back on its next syncs instead of swapping tasks in and out.
+ * A task is either published everywhere (SRV, service A/AAAA, its per-task A/AAAA) or nowhere.
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html
  *
  * @param members registered members of the name (endpoints of other names are ignored)
  * @param maxTasks upper bound on published tasks (default: no bound beyond the per-set limits)
+ * @param publishedNow task ids the name publishes now (they keep their place ahead of new members)
  */
 export function desiredRecords(
   serviceName: string,
   members: Member[],
   options: NamingOptions,
   maxTasks = Number.POSITIVE_INFINITY,
+  publishedNow: ReadonlySet<string> = new Set(),
 ): DesiredRecords {
-  const ordered = [...members].sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0));
+  const byId = (a: Member, b: Member) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0);
+  const ordered = [
+    ...members.filter((m) => publishedNow.has(m.taskId)).sort(byId),
+    ...members.filter((m) => !publishedNow.has(m.taskId)).sort(byId),
+  ];
   const sets = new Map<string, { name: string; type: RecordType; values: string[]; chars: number }>();
   const taskRecords = new Map<string, RecordSet[]>();
   const published: string[] = [];

@@ -1,5 +1,6 @@
 import {
   desiredRecords,
+  applyChangesToSets,
   fitsOneRequest,
   ownerTxtValue,
   planServiceChanges,
@@ -201,5 +202,58 @@ describe('planWithinOneRequest', () => {
     const changes = plan.kind === 'changes' ? plan.changes : [];
     expect(changes.some((c) => c.set.name.startsWith('t2.') || c.set.values.some((v) => v.includes('t2.')))).toBe(false);
     expect(changes.some((c) => c.set.type === 'SRV')).toBe(true);
+  });
+});
+
+describe('planWithinOneRequest, repeated as a writer would: the published subset is stable', () => {
+  const options = { ...naming, ownerId: 'me' };
+  const request = { serviceName: 'web', touchedTasks: [] };
+  // `prefix` orders task ids: replacements with prefix 0 sort before the tasks already published (prefix 1)
+  const members = (n: number, v6: boolean, base = 0, prefix = '1'): Member[] =>
+    Array.from({ length: n }, (_, i) => ({
+      taskId: prefix + (base + i).toString(16).padStart(31, '0'),
+      endpoints: [endpoint('web', `10.${base >> 8}.${i >> 8}.${i & 255}`, 8080, true, v6 ? `2600:1f18::${(base + i).toString(16)}` : undefined)],
+    }));
+  /** Syncs until in sync (at most `rounds`); returns the published counts after each write. */
+  const converge = (ms: Member[], start: RecordSet[], rounds = 10) => {
+    let current = start;
+    const counts: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const { plan, desired } = planWithinOneRequest(request, ms, current, options);
+      if (plan.kind === 'in-sync') return { counts, current, inSync: true };
+      if (plan.kind !== 'changes') throw new Error(plan.kind);
+      expect(fitsOneRequest(plan.changes)).toBe(true);
+      current = applyChangesToSets(current, plan.changes);
+      counts.push(desired.published.length);
+    }
+    return { counts, current, inSync: false };
+  };
+
+  it.each([
+    ['270 IPv4 tasks', 270, false],
+    ['170 dual-stack tasks', 170, true],
+  ])('%s: converges, never shrinks once published, and then stays in sync', (_, n, v6) => {
+    // Registered ten at a time, as batches of events would: each step converges, and the count never falls.
+    let first = converge([], []);
+    const seen: number[] = [];
+    for (let k = 10; k <= n; k += 10) {
+      first = converge(members(k, v6), first.current);
+      expect(first.inSync).toBe(true);
+      seen.push(...first.counts);
+    }
+    expect(seen).toEqual([...seen].sort((a, b) => a - b)); // grows, never swaps tasks out
+    // Quiet: nothing changes, so nothing is planned again.
+    expect(converge(members(n, v6), first.current).counts).toEqual([]);
+    // A rolling replacement of a quarter of the tasks converges too, and keeps the surviving tasks published.
+    const survivors = members(n, v6).slice(Math.floor(n / 4));
+    const replaced = [...survivors, ...members(Math.floor(n / 4), v6, 4096, '0')];
+    const after = converge(replaced, first.current);
+    expect(after.inSync).toBe(true);
+    const srv = after.current.find((s) => s.type === 'SRV')!;
+    const published = new Set(srv.values.map((v) => v.split(' ')[3].split('.')[0]));
+    const survivorsPublishedBefore = first.current.find((s) => s.type === 'SRV')!.values
+      .map((v) => v.split(' ')[3].split('.')[0])
+      .filter((id) => survivors.some((m) => m.taskId === id));
+    for (const id of survivorsPublishedBefore) expect(published.has(id)).toBe(true);
   });
 });

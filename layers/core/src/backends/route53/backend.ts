@@ -196,6 +196,17 @@ export class Route53Backend implements DirectoryBackend {
   }
 }
 
+/** The task ids whose per-task names the name's SRV sets point at now. */
+function publishedTaskIds(current: RecordSet[], serviceName: string, zoneName: string): string[] {
+  const suffix = `.${canonicalName(fqdn(serviceName, zoneName))}`;
+  return current
+    .filter((s) => s.type === 'SRV')
+    .flatMap((s) => s.values)
+    .map((value) => canonicalName(value.split(' ')[3] ?? ''))
+    .filter((target) => target.endsWith(suffix))
+    .map((target) => target.slice(0, -suffix.length));
+}
+
 /**
  * Pure: the plan for one service name, its published subset shrunk (largest first, by bisection) until the whole
  * atomic unit fits one ChangeResourceRecordSets request. The unit is never split: that would let another writer
@@ -218,16 +229,25 @@ export function planWithinOneRequest(
       return here.length > ours.length;
     });
   const publishable = blockedTasks.length > 0 ? members.filter((m) => !blockedTasks.includes(m.taskId)) : members;
+  const publishedNow = new Set(publishedTaskIds(current, request.serviceName, options.zoneName));
   const planFor = (maxTasks?: number) => {
-    const desired = desiredRecords(request.serviceName, publishable, options, maxTasks);
+    const desired = desiredRecords(request.serviceName, publishable, options, maxTasks, publishedNow);
     const plan = planServiceChanges({ desired, current, knownTaskIds, ownerId: options.ownerId, ttl: options.ttl });
     return { desired, plan, blockedTasks };
   };
   const fits = (p: PlanResult) => p.kind !== 'changes' || fitsOneRequest(p.changes);
   const full = planFor();
   if (fits(full.plan)) return full;
-  let best = planFor(0);
-  let [low, high] = [1, full.desired.published.length - 1];
+  // Fitting is not monotone in the number of tasks (keeping exactly what is published changes nothing at all), so
+  // the search starts from there: grow from the published members when that fits, else shrink below them.
+  const kept = publishable.filter((m) => publishedNow.has(m.taskId)).length;
+  const floor = planFor(kept);
+  let best = floor;
+  let [low, high] = [kept + 1, full.desired.published.length - 1];
+  if (!fits(floor.plan)) {
+    best = planFor(0);
+    [low, high] = [1, kept - 1];
+  }
   while (low <= high) {
     const middle = Math.floor((low + high) / 2);
     const attempt = planFor(middle);
