@@ -12,7 +12,14 @@ import type { Task } from '@aws-sdk/client-ecs';
 import { isStopping, parseTaskEvent, type TaskEvent } from '../parse/task-event';
 import type { TaskState, TaskStatus } from '../state/task-state';
 
-const STORED_RANK: Record<TaskStatus, number> = { STARTING: 0, UNRESOLVED: 1, PENDING_HEALTH: 1, REGISTERED: 1, STOPPED: 2 };
+const STORED_RANK: Record<TaskStatus, number> = {
+  STARTING: 0,
+  UNRESOLVED: 1,
+  PENDING_HEALTH: 1,
+  REGISTERED: 1,
+  REJECTED: 1,
+  STOPPED: 2,
+};
 
 function snapshotRank(task: Pick<TaskEvent, 'lastStatus' | 'desiredStatus'>): number {
   if (isStopping(task)) return 2;

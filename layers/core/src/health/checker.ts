@@ -334,12 +334,12 @@ export async function runHealthCheck(deps: HealthCheckerDeps, deadline: number):
           // Compare-and-swap on the task state; when the registrar wrote meanwhile, judge its state instead (util/retry).
           const change = await withRetries(
             async (attempt) => {
-              const state = attempt === 1 ? t.state : await store.get(t.state.taskArn);
+              const state = attempt === 1 ? t.state : await store.get(t.state.taskArn, { deadline });
               if (!state) return undefined;
               const action = registrationAction(state, ecs, healthNow);
               if (!action || (panic.panic && action !== 'promote')) return undefined;
               const proposed = action === 'deregister' ? deregisteredState(state, new Date(now)) : promotedState(state, new Date(now));
-              return { state, action, written: await store.replace(state, proposed) };
+              return { state, action, written: await store.replace(state, proposed, { deadline }) };
             },
             { isRetryable: (error) => error instanceof StaleStateError, maxAttempts: 3, baseDelayMs: 20, deadline },
           );

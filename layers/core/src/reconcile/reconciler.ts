@@ -232,7 +232,7 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
           persistentKeys: { correlation_id: event.eventId, taskArn: event.taskArn, serviceName: event.serviceName },
         });
         try {
-          const { result, requests: taskRequests } = await processor.transition(event, taskLog, hosts);
+          const { result, requests: taskRequests } = await processor.transition(event, taskLog, hosts, deadline);
           requests.push(...taskRequests);
           if (result.verdict === 'apply') {
             pendingRepairs.push({

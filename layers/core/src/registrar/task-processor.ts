@@ -58,14 +58,18 @@ export class TaskProcessor {
    * for the container instance, else looked up alone.
    * @throws HostLookupError or the SDK's error when the host lookup failed transiently
    */
-  async resolve(event: TaskEvent, hosts?: HostLookup): Promise<ResolvedEndpoints & { host?: HostResolution }> {
-    const taskDefinition = await describeTaskDefinition(event.taskDefinitionArn);
+  async resolve(
+    event: TaskEvent,
+    hosts?: HostLookup,
+    deadline?: number,
+  ): Promise<ResolvedEndpoints & { host?: HostResolution }> {
+    const taskDefinition = await describeTaskDefinition(event.taskDefinitionArn, deadline);
     let host: HostResolution | undefined;
     if (taskDefinition.networkMode !== 'awsvpc') {
       const arn = event.containerInstanceArn;
       if (!arn) host = { problem: 'the event names no container instance' };
       else {
-        host = hostOf(hosts, arn) ?? hostOf(await hostAddresses([{ clusterArn: event.clusterArn, containerInstanceArn: arn }]), arn);
+        host = hostOf(hosts, arn) ?? hostOf(await hostAddresses([{ clusterArn: event.clusterArn, containerInstanceArn: arn }], deadline), arn);
         if (!host) throw new HostLookupError(arn, 'ECS neither described the container instance nor reported it missing');
       }
     }
@@ -73,37 +77,43 @@ export class TaskProcessor {
   }
 
   /** True when any container port of the task carries SERVICE_* metadata (valid or not). */
-  async carriesMetadata(event: TaskEvent): Promise<boolean> {
-    const taskDefinition = await describeTaskDefinition(event.taskDefinitionArn);
+  async carriesMetadata(event: TaskEvent, deadline?: number): Promise<boolean> {
+    const taskDefinition = await describeTaskDefinition(event.taskDefinitionArn, deadline);
     return carriesServiceMetadata(
       serviceMetadata(taskDefinition.containerDefinitions ?? [], event.environmentOverrides, this.options.naming),
     );
   }
 
-  /** Retries (util/retry) when a concurrent writer changed the task's state between our read and write. */
+  /**
+   * Retries (util/retry) when a concurrent writer changed the task's state between our read and write.
+   * @param deadline epoch ms: no AWS call starts after it and one in flight is aborted (DeadlineExceededError)
+   */
   transition(
     event: TaskEvent,
     log: Logger,
     hosts?: HostLookup,
+    deadline?: number,
   ): Promise<{ result: TransitionResult; requests: SyncRequest[] }> {
-    return withRetries(() => this.transitionOnce(event, log, hosts), {
+    return withRetries(() => this.transitionOnce(event, log, hosts, deadline), {
       isRetryable: (error) => error instanceof StaleStateError,
       maxAttempts: 5,
       baseDelayMs: 20,
+      deadline,
     });
   }
 
   private async transitionOnce(
     event: TaskEvent,
     log: Logger,
-    hosts?: HostLookup,
+    hosts: HostLookup | undefined,
+    deadline: number | undefined,
   ): Promise<{ result: TransitionResult; requests: SyncRequest[] }> {
     const { store } = this.options;
     for (const warning of event.fieldWarnings ?? []) {
       countMetric('InvalidEventFields');
       log.warn('Ignored an invalid field of the task event', { field: warning.split(':')[0], warning });
     }
-    const previous = await store.get(event.taskArn);
+    const previous = await store.get(event.taskArn, { deadline });
     const verdict = judgeVersion(previous, event);
     const base = { taskArn: event.taskArn, version: event.version, verdict };
     if (verdict === 'stale') {
@@ -120,7 +130,7 @@ export class TaskProcessor {
       return { result: { ...base, status: previous?.status, serviceNames: requests.map((r) => r.serviceName) }, requests };
     }
     // Tasks without metadata never get state: one cached task-definition lookup decides on their first event.
-    if (!previous && !(await this.carriesMetadata(event))) {
+    if (!previous && !(await this.carriesMetadata(event, deadline))) {
       countMetric('TasksWithoutMetadata');
       log.info('Ignored task: no SERVICE_<port>_NAME / SERVICE_NAME metadata', {
         taskDefinitionArn: event.taskDefinitionArn,
@@ -129,7 +139,7 @@ export class TaskProcessor {
       return { result: { ...base, verdict: 'no-metadata', serviceNames: [] }, requests: [] };
     }
     const needsEndpoints = event.lastStatus === 'RUNNING' && !isStopping(event);
-    const resolved = needsEndpoints ? await this.resolve(event, hosts) : undefined;
+    const resolved = needsEndpoints ? await this.resolve(event, hosts, deadline) : undefined;
     for (const problem of resolved?.problems ?? []) {
       if (problem.field) {
         // A rejected name never becomes state or a record, so nothing resends it; a new task definition fixes it.
@@ -161,10 +171,11 @@ export class TaskProcessor {
       const requests = replayRequestsFor(previous);
       return { result: { ...base, verdict: 'replay', status: previous.status, serviceNames: requests.map((r) => r.serviceName) }, requests };
     }
-    await store.replace(previous, next);
-    // A task's settings never change: report invalid check settings once, when its endpoints are first resolved
-    // (after the write, so a retried transition does not report twice).
-    if (previous?.status !== 'PENDING_HEALTH' && previous?.status !== 'REGISTERED') {
+    await store.replace(previous, next, { deadline });
+    // A task's settings never change: report invalid check settings once, at the first transition that read its
+    // metadata (after the write, so a retried transition does not report twice). Every status but STARTING (and
+    // no state) says the metadata was read already.
+    if (!previous || previous.status === 'STARTING') {
       for (const problem of resolved?.checkProblems ?? []) {
         countMetric('InvalidCheckSettings');
         log.warn(`Invalid health-check setting ${problem.field} ignored; that part of the endpoint's check uses the default`, {

@@ -21,6 +21,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { invocationDeadline } from '../util/batching';
+import { assertBeforeDeadline, beforeDeadline } from '../util/deadline';
 import { clusterInScope, type Config } from '../config';
 import { dynamoDbClient } from '../aws/clients';
 import { logger, countMetric, metrics } from '../observability';
@@ -132,7 +133,7 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
     const limit = pLimit(deps.recordConcurrency ?? 16);
     const processTask = async (raw: unknown, messageId: string): Promise<ProcessedTask> => {
       const p = prepared.get(messageId) as Extract<Prepared, { kind: 'task' }>;
-      const { result, requests } = await limit(() => processor.transition(p.event, p.log, hosts));
+      const { result, requests } = await limit(() => processor.transition(p.event, p.log, hosts, deadline));
       // Plain JSON (no undefined fields): the idempotency record stores it for redeliveries.
       return JSON.parse(JSON.stringify({ ...result, requests })) as ProcessedTask;
     };
@@ -143,7 +144,10 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
       const p = prepared.get(record.messageId);
       if (p?.kind !== 'task') return undefined;
       try {
-        return await idempotentProcess(p.raw, record.messageId);
+        // The idempotency store's own calls take no deadline: bound the whole record by it, so a hung call leaves
+        // this record failed (redelivered) instead of the batch killed at Lambda's timeout.
+        assertBeforeDeadline(deadline, 'task state transition');
+        return await beforeDeadline(idempotentProcess(p.raw, record.messageId), deadline, 'task state transition');
       } catch (error) {
         countMetric('FailedEvents');
         p.log.error('Event processing failed; it will be retried', { error: error as Error });

@@ -78,6 +78,11 @@ export function nextTaskState(
   if (resolved.endpoints.length === 0 && resolved.unresolved.length > 0) {
     return { ...base, status: 'UNRESOLVED', endpoints: [], registeredNames: [], ...unresolved };
   }
+  if (resolved.endpoints.length === 0) {
+    // Every port's metadata was rejected (a configuration error, logged once): nothing is registered, and the state
+    // says so; a new task definition is the fix, so nothing retries it.
+    return { ...base, status: 'REJECTED', endpoints: [], registeredNames: [] };
+  }
   const names = [...new Set(resolved.endpoints.map((e) => e.name))].sort();
   if (!resolved.health.healthy) {
     // Kept: every container that gates the task (ECS's rule, resolve/task-health), so the health checker promotes

@@ -10,7 +10,7 @@ import type { Endpoint, UnresolvedPort } from '../resolve/endpoints';
 import type { Member } from '../plan/records';
 import { errorName, withRetries } from '../util/retry';
 import { taskMarkItem } from './dirty-names';
-import { pagesBefore } from '../util/deadline';
+import { deadlineCall, pagesBefore } from '../util/deadline';
 
 /**
  * STARTING        seen, not RUNNING yet
@@ -20,7 +20,8 @@ import { pagesBefore } from '../util/deadline';
  * REGISTERED      in DNS
  * STOPPED         tombstone (expiresAt)
  */
-export type TaskStatus = 'STARTING' | 'UNRESOLVED' | 'PENDING_HEALTH' | 'REGISTERED' | 'STOPPED';
+/** REJECTED: running, but every metadata port was rejected (invalid names): nothing to register. */
+export type TaskStatus = 'STARTING' | 'UNRESOLVED' | 'PENDING_HEALTH' | 'REGISTERED' | 'REJECTED' | 'STOPPED';
 
 export interface TaskState {
   taskArn: string;
@@ -81,9 +82,10 @@ export function changedMemberships(previous: TaskState | undefined, next: TaskSt
 export class TaskStateStore {
   constructor(private readonly tableName: string) {}
 
-  async get(taskArn: string): Promise<TaskState | undefined> {
-    const out = await documentClient().send(
-      new GetCommand({ TableName: this.tableName, Key: taskKey(taskArn), ConsistentRead: true }),
+  /** The task's state, read consistently; `deadline` (epoch ms) bounds the call (DeadlineExceededError). */
+  async get(taskArn: string, options: { deadline?: number } = {}): Promise<TaskState | undefined> {
+    const out = await deadlineCall(options.deadline, 'GetItem', (sendOptions) =>
+      documentClient().send(new GetCommand({ TableName: this.tableName, Key: taskKey(taskArn), ConsistentRead: true }), sendOptions),
     );
     if (!out.Item) return undefined;
     const { pk: _pk, sk: _sk, ...state } = out.Item;
@@ -95,7 +97,7 @@ export class TaskStateStore {
    * moves the task's membership items and marks dirty every name whose membership changed (state/dirty-names.ts):
    * a durable state always has its marks. Throws StaleStateError when another writer got there first.
    */
-  async replace(previous: TaskState | undefined, proposed: TaskState): Promise<TaskState> {
+  async replace(previous: TaskState | undefined, proposed: TaskState, options: { deadline?: number } = {}): Promise<TaskState> {
     const next: TaskState = { ...proposed, revision: (previous?.revision ?? 0) + 1 };
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
       {
@@ -132,7 +134,12 @@ export class TaskStateStore {
       });
     }
     try {
-      await withRetries(() => documentClient().send(new TransactWriteCommand({ TransactItems: items })), {
+      const write = () =>
+        deadlineCall(options.deadline, 'TransactWriteItems', (sendOptions) =>
+          documentClient().send(new TransactWriteCommand({ TransactItems: items }), sendOptions),
+        );
+      await withRetries(write, {
+        deadline: options.deadline,
         // TransactionConflict: another transaction touched one of the items; the condition decides on retry.
         isRetryable: (e) =>
           errorName(e) === 'TransactionCanceledException' &&

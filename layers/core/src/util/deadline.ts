@@ -110,3 +110,22 @@ export async function* pagesBefore<T>(
     throw error;
   }
 }
+
+/**
+ * `work`, or DeadlineExceededError at the deadline (epoch ms) if it is still running then, for work whose own calls
+ * cannot take an abort signal (e.g. a library's). The work is not cancelled; its late failure is swallowed.
+ */
+export async function beforeDeadline<T>(work: Promise<T>, deadline: number | undefined, what: string): Promise<T> {
+  if (deadline === undefined) return work;
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceededError(what, deadline)), Math.max(0, deadline - Date.now()));
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

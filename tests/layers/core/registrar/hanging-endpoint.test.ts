@@ -3,6 +3,7 @@
 // and their names marked dirty, so the messages are acknowledged and the names stay marked for a later drain. The
 // fake Lambda reports 8 s remaining; the handler keeps a 2 s safety margin.
 import {
+  clearTaskDefinitionCache,
   createTaskRegistrar,
   DirtyNames,
   loadConfig,
@@ -69,4 +70,47 @@ describe('task registrar with a Route 53 endpoint that never answers', () => {
     expect(left).toHaveLength(1);
     expect(/deadline passed before ListResourceRecordSets/.test(JSON.stringify(left[0].failures))).toBe(true);
   }, 30_000);
+});
+
+describe.each([['ECS'], ['DYNAMODB']])('task registrar with a hanging %s endpoint during the state transitions', (service) => {
+  afterEach(() => {
+    process.env.AWS_ENDPOINT_URL_ECS = motoUrl();
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = motoUrl();
+    resetClients();
+  });
+
+  it.each([[false], [true]])('sequential=%s: every message fails back before the Lambda timeout', async (sequential) => {
+    const w = await freshWorld();
+    const { tasks } = await runService(w, 'web', 3);
+    const tables = await createTables();
+    const config = loadConfig({
+      STATE_TABLE_NAME: tables.stateTableName,
+      IDEMPOTENCY_TABLE_NAME: tables.idempotencyTableName,
+      HOSTED_ZONE_ID: w.zoneId,
+      ZONE_NAME: ZONE,
+      RECORD_TTL: '10',
+      OWNER_ID: 'test-stack',
+    });
+    clearTaskDefinitionCache();
+    const store = new TaskStateStore(config.stateTableName);
+    const handler = createTaskRegistrar({
+      config,
+      store,
+      backend: zoneWriterFor(config, (name, options) => store.members(name, options)),
+      safetyMarginMs: 2000,
+      sequential,
+    });
+    endpoint = await startHangingEndpoint();
+    process.env[`AWS_ENDPOINT_URL_${service}`] = endpoint.url;
+    resetClients();
+    const batch = sqsBatch(
+      tasks.map((t) => taskStateChangeEvent(t, { version: 2, lastStatus: 'RUNNING', desiredStatus: 'RUNNING' })),
+    );
+    const startedAt = Date.now();
+    const { result } = await captureLogs(() => handler(batch, lambdaContext(LAMBDA_REMAINING_MS)));
+    const elapsed = Date.now() - startedAt;
+    expect(endpoint.connections()).toBeGreaterThan(0);
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(batch.Records.map((r) => r.messageId).sort());
+    expect(elapsed).toBeLessThan(LAMBDA_REMAINING_MS);
+  }, 60_000);
 });

@@ -83,7 +83,7 @@ describe('service names are checked as every name composed from them', () => {
     expect(emf(lines, 'InvalidServiceNames')).toBe(1);
 
     const state = await w.registrar.store.get(bad.taskArn!);
-    expect(state).toMatchObject({ registeredNames: [], endpoints: [] });
+    expect(state).toMatchObject({ status: 'REJECTED', registeredNames: [], endpoints: [] });
   });
 
   it.each([
