@@ -174,6 +174,10 @@ export class TaskProcessor {
       }
     }
     const requests = syncRequestsFor(previous, next);
+    // Metrics TasksRegistered / TasksDeregistered: a task's first name in the directory, and its last one gone.
+    const wasRegistered = (previous?.registeredNames.length ?? 0) > 0;
+    if (!wasRegistered && next.registeredNames.length > 0) countMetric('TasksRegistered');
+    if (wasRegistered && next.registeredNames.length === 0) countMetric('TasksDeregistered');
     log.info('Task state changed', {
       from: previous?.status ?? 'UNKNOWN',
       to: next.status,

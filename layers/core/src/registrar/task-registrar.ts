@@ -22,7 +22,7 @@ import pLimit from 'p-limit';
 import { invocationDeadline } from '../util/batching';
 import { clusterInScope, type Config } from '../config';
 import { dynamoDbClient } from '../aws/clients';
-import { logger, countMetric, metrics } from '../observability';
+import { logger, countMetric, instrumentHandler } from '../observability';
 import { asSqsEvent, isSqsEvent, parseJsonBody } from '../parse/envelope';
 import { InvalidEventError, isStopping, parseTaskEvent, type TaskEvent } from '../parse/task-event';
 import { hostAddresses } from '../resolve/host-addresses';
@@ -111,7 +111,8 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
     return failed;
   }
 
-  return async function handler(rawEvent: unknown, context?: Context): Promise<SQSBatchResponse> {
+  // instrumentHandler: request id on every log line, traces, and one flush of the metrics per invocation.
+  return instrumentHandler(async function handler(rawEvent: unknown, context?: Context): Promise<SQSBatchResponse> {
     const direct = !isSqsEvent(rawEvent);
     const event = asSqsEvent(rawEvent);
     const deadline = invocationDeadline(context, 60_000, deps.safetyMarginMs ?? 5000);
@@ -152,6 +153,7 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
       try {
         const processed = await idempotentProcess(p.raw, record.messageId);
         if (executed.has(record.messageId)) touched.set(record.messageId, processed.requests ?? []);
+        else countMetric('DuplicateEvents'); // answered from its idempotency record
         return processed;
       } catch (error) {
         countMetric('FailedEvents');
@@ -198,7 +200,6 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
       const first = event.Records.findIndex((r) => failures.has(r.messageId));
       if (first >= 0) for (const r of event.Records.slice(first)) failures.add(r.messageId);
     }
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     const batchItemFailures = event.Records.filter((r) => failures.has(r.messageId)).map((r) => ({
       itemIdentifier: r.messageId,
     }));
@@ -207,5 +208,5 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
       throw new Error(`Event ${event.Records[0].messageId} failed: see the log for the cause`);
     }
     return { batchItemFailures };
-  };
+  });
 }
