@@ -38,10 +38,12 @@ export function countMetric(name: string, value = 1): void {
 }
 
 /**
- * Every metric name the application emits, with its unit, grouped by the code path that owns it. The dashboard and
- * the alarms in template.yaml may refer only to these (tests/template/observability.test.ts), and each is asserted
- * from EMF output where a test can produce it. EventToDnsLatency (ms from the ECS event's time to the Route 53 write
- * that published it) is emitted by the registrar's write path.
+ * The metrics the dashboard and the alarms in template.yaml show, with their units, grouped by the code path that
+ * emits them (the code emits more, e.g. InvalidEventFields; README "Metrics" lists them all). The template may refer
+ * to no other application metric, and each of these must be emitted by the code with this unit
+ * (tests/template/observability.test.ts); their EMF output is asserted where the owning path is tested.
+ * EventToDnsLatency (ms from the ECS event's time to the Route 53 write that published it) is emitted by the
+ * registrar's write path.
  */
 export const METRICS = {
   /** Lambda's cold start, one per new execution environment (Powertools' logMetrics captureColdStartMetric) */
