@@ -91,6 +91,12 @@ describe('dashboard and alarms', () => {
     expect(Object.keys(METRICS).filter((m) => !named.has(m))).toEqual([]);
   });
 
+  it("every metric the code emits is in the README's metrics table", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('### Metrics'), readme.indexOf('### Dashboard and alarms'));
+    expect([...emitted.keys()].filter((m) => !table.includes(`\`${m}\``))).toEqual([]);
+  });
+
   it('every service dimension is the POWERTOOLS_SERVICE_NAME of a function', () => {
     expect(refs.filter((r) => r.service !== undefined && !serviceNames.has(r.service))).toEqual([]);
   });

@@ -81,3 +81,22 @@ describe('task registrar metrics (EMF)', () => {
     expect(emf(lines, 'Route53Retries')).toBe(2);
   });
 });
+
+describe('task registrar metrics for refused input (EMF)', () => {
+  it('InvalidEvents for a body that is not an event, OutOfScopeEvents for a cluster outside ClusterArns', async () => {
+    const w = await freshWorld({ guard: guard() });
+    const { tasks: [web] } = await runService(w, 'web', 1);
+    const registrar = await createRegistrar({
+      hostedZoneId: w.zoneId,
+      zoneName: ZONE,
+      CLUSTER_ARNS: 'arn:aws:ecs:us-east-1:123456789012:cluster/another',
+    });
+    const running = taskStateChangeEvent(web, { version: 2, lastStatus: 'RUNNING', desiredStatus: 'RUNNING' });
+    const { result, lines } = await captureLogs(() => registrar.handler(sqsBatch(['not json', { detail: {} }, running])));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(emf(lines, 'InvalidEvents')).toBe(2);
+    expect(emf(lines, 'OutOfScopeEvents')).toBe(1);
+    expect(emf(lines, 'TasksRegistered')).toBe(0);
+    expect(guard().calls).toEqual([]);
+  });
+});
