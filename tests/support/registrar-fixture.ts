@@ -111,6 +111,10 @@ export async function captureLogs<T>(fn: () => Promise<T>): Promise<{ result: T;
   const originals = streams.map((s) => s.write.bind(s));
   const previousLevel = logger.getLevelName();
   logger.setLogLevel('INFO');
+  // Handlers run in instrumentHandler, whose injectLambdaContext restores the configured level (SILENT in tests) at
+  // every invocation (Logger.refreshSampleRateCalculation): keep INFO while capturing.
+  const refresh = Object.getOwnPropertyDescriptor(logger, 'refreshSampleRateCalculation');
+  logger.refreshSampleRateCalculation = () => undefined;
   streams.forEach((stream, i) => {
     stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
       const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
@@ -135,6 +139,8 @@ export async function captureLogs<T>(fn: () => Promise<T>): Promise<{ result: T;
     return { result: await fn(), lines };
   } finally {
     streams.forEach((stream, i) => (stream.write = originals[i]));
+    if (refresh) Object.defineProperty(logger, 'refreshSampleRateCalculation', refresh);
+    else delete (logger as { refreshSampleRateCalculation?: unknown }).refreshSampleRateCalculation;
     logger.setLogLevel(previousLevel);
   }
 }
@@ -181,10 +187,11 @@ export async function fixtureHandler(
     CLUSTER_ARNS: 'arn:aws:ecs:us-east-1:123456789012:cluster/demo',
     ...env,
   });
-  let handler!: (event: unknown) => Promise<{ batchItemFailures: unknown[] }>;
+  let deployed!: (event: unknown, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
   jest.isolateModules(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    handler = require('../../functions/task-registrar/index').handler;
+    deployed = require('../../functions/task-registrar/index').handler;
   });
-  return { zoneId, handler };
+  // Invoked with a Lambda context, as the runtime does (Powertools Idempotency bounds in-progress records by it).
+  return { zoneId, handler: (event) => deployed(event, lambdaContext(60_000)) };
 }

@@ -262,7 +262,7 @@ describe('environment: every setting the code reads is set', () => {
     const env = effectiveEnv(resources.TaskRegistrarFunction);
     expect(env).toMatchObject({
       POWERTOOLS_SERVICE_NAME: 'task-registrar',
-      POWERTOOLS_METRICS_NAMESPACE: 'EcsServiceDiscovery',
+      POWERTOOLS_METRICS_NAMESPACE: { Ref: 'MetricsNamespace' },
       POWERTOOLS_LOG_LEVEL: { Ref: 'LogLevel' },
       STATE_TABLE_NAME: { Ref: 'StateTable' },
       IDEMPOTENCY_TABLE_NAME: { Ref: 'IdempotencyTable' },

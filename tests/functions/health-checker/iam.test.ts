@@ -4,7 +4,7 @@
 // recorded action must be allowed by the function's own statements (DynamoDB: on the table it went to).
 import { createHealthChecker } from '@ecs-sd/core';
 import { recordAwsCalls } from '../../support/aws-calls';
-import { ungrantedCalls } from '../../support/iam';
+import { scopeProblems, ungrantedCalls } from '../../support/iam';
 import { lambdaContext } from '../../support/registrar-fixture';
 import { useRoute53Guard } from '../../support/world';
 import { healthWorld, type HealthWorld } from '../../layers/core/health/health-world';
@@ -56,5 +56,7 @@ describe('HealthCheckerFunction IAM', () => {
     );
     const tables = { [w.registrar.config.stateTableName]: 'StateTable' };
     expect(ungrantedCalls('HealthCheckerFunction', recorder.calls, tables)).toEqual([]);
+    // ...and no statement is wider than its action's least-privilege scope (Resource and Condition).
+    expect(scopeProblems('HealthCheckerFunction')).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 // against moto, every SDK call is recorded, and each recorded action must be allowed by the function's own
 // statements - DynamoDB actions on the table they went to (state table: Get/Put only; idempotency table).
 import { recordAwsCalls } from '../../support/aws-calls';
-import { ungrantedCalls } from '../../support/iam';
+import { scopeProblems, ungrantedCalls } from '../../support/iam';
 import { cloudTrailEvent, createLbRegistrarFixture, createLoadBalancers } from '../../support/lb-scenario';
 import { lambdaContext } from '../../support/registrar-fixture';
 import { freshZone, useRoute53Guard, ZONE } from '../../support/world';
@@ -48,5 +48,7 @@ describe('LbRegistrarFunction IAM', () => {
     expect(recorder.calls.some((c) => c.table === stateTableName)).toBe(true);
     expect(recorder.calls.some((c) => c.table === idempotencyTableName)).toBe(true);
     expect(ungrantedCalls('LbRegistrarFunction', recorder.calls, tables)).toEqual([]);
+    // ...and no statement is wider than its action's least-privilege scope (Resource and Condition).
+    expect(scopeProblems('LbRegistrarFunction')).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { ECSClient, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { createReconciler, listAllRecordSets, zoneWriterFor } from '@ecs-sd/core';
 import { recordAwsCalls } from '../../support/aws-calls';
 import { registerEc2ContainerInstance, registerTaskDefinition, runBridgeTasks, taskStateChangeEvent } from '../../support/ecs-scenario';
-import { ungrantedCalls } from '../../support/iam';
+import { scopeProblems, ungrantedCalls } from '../../support/iam';
 import { createRegistrar, lambdaContext, sqsBatch } from '../../support/registrar-fixture';
 import { freshWorld, runService, useRoute53Guard, ZONE } from '../../support/world';
 
@@ -86,5 +86,7 @@ describe('ReconcilerFunction IAM', () => {
       ]),
     );
     expect(ungrantedCalls('ReconcilerFunction', recorder.calls, { [config.stateTableName]: 'StateTable' })).toEqual([]);
+    // ...and no statement is wider than its action's least-privilege scope (Resource and Condition).
+    expect(scopeProblems('ReconcilerFunction')).toEqual([]);
   });
 });

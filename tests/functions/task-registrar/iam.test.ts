@@ -2,7 +2,7 @@
 // realistic history against moto), and nothing is called that the template does not grant - DynamoDB actions on
 // the table they went to.
 import { recordAwsCalls } from '../../support/aws-calls';
-import { ungrantedCalls } from '../../support/iam';
+import { scopeProblems, ungrantedCalls } from '../../support/iam';
 import { registerEc2ContainerInstance, registerTaskDefinition, runBridgeTasks, taskStateChangeEvent } from '../../support/ecs-scenario';
 import { createRegistrar, deliverUntilDone, sqsBatch } from '../../support/registrar-fixture';
 import { freshWorld, runService, useRoute53Guard, ZONE } from '../../support/world';
@@ -40,5 +40,7 @@ describe('TaskRegistrarFunction IAM', () => {
     const { stateTableName, idempotencyTableName } = registrar.config;
     const tables = { [stateTableName]: 'StateTable', [idempotencyTableName!]: 'IdempotencyTable' };
     expect(ungrantedCalls('TaskRegistrarFunction', recorder.calls, tables)).toEqual([]);
+    // ...and no statement is wider than its action's least-privilege scope (Resource and Condition).
+    expect(scopeProblems('TaskRegistrarFunction')).toEqual([]);
   });
 });

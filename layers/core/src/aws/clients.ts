@@ -1,5 +1,7 @@
 // One lazily created SDK client per service, shared by every module and reused across warm invocations.
 // Endpoints come from AWS_ENDPOINT_URL_<SERVICE> (the SDK reads them), which is how tests point at moto.
+// Every client is captured by the Powertools Tracer (observability.ts): with TracingMode Active each AWS call is an
+// X-Ray subsegment; otherwise captureAWSv3Client returns the client unchanged.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -7,6 +9,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { tracer } from '../observability';
 
 /**
  * Connection and request timeouts of every client. The SDK's default is none: a hung endpoint would hold a call
@@ -45,13 +48,17 @@ let clients: Clients = {};
 // Route 53 retries are owned by backends/route53/api (util/retry: deadline-aware, jittered); the SDK must not retry
 // on top.
 export const route53Client = (): Route53Client =>
-  (clients.route53 ??= new Route53Client({ maxAttempts: 1, requestHandler }));
-export const ecsClient = (): ECSClient => (clients.ecs ??= new ECSClient({ requestHandler }));
-export const ec2Client = (): EC2Client => (clients.ec2 ??= new EC2Client({ requestHandler }));
+  (clients.route53 ??= tracer.captureAWSv3Client(new Route53Client({ maxAttempts: 1, requestHandler })));
+export const ecsClient = (): ECSClient => (clients.ecs ??= tracer.captureAWSv3Client(new ECSClient({ requestHandler })));
+export const ec2Client = (): EC2Client => (clients.ec2 ??= tracer.captureAWSv3Client(new EC2Client({ requestHandler })));
 /** Classic ELB (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING) and ALB/NLB (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2). */
-export const elbClient = (): ElasticLoadBalancingClient => (clients.elb ??= new ElasticLoadBalancingClient({ requestHandler }));
-export const elbv2Client = (): ElasticLoadBalancingV2Client => (clients.elbv2 ??= new ElasticLoadBalancingV2Client({ requestHandler }));
-export const dynamoDbClient = (): DynamoDBClient => (clients.dynamodb ??= new DynamoDBClient({ requestHandler }));
+export const elbClient = (): ElasticLoadBalancingClient =>
+  (clients.elb ??= tracer.captureAWSv3Client(new ElasticLoadBalancingClient({ requestHandler })));
+export const elbv2Client = (): ElasticLoadBalancingV2Client =>
+  (clients.elbv2 ??= tracer.captureAWSv3Client(new ElasticLoadBalancingV2Client({ requestHandler })));
+/** The document client wraps this one, so its calls are traced through it. */
+export const dynamoDbClient = (): DynamoDBClient =>
+  (clients.dynamodb ??= tracer.captureAWSv3Client(new DynamoDBClient({ requestHandler })));
 export const documentClient = (): DynamoDBDocumentClient =>
   (clients.documents ??= DynamoDBDocumentClient.from(dynamoDbClient(), {
     marshallOptions: { removeUndefinedValues: true },

@@ -131,8 +131,11 @@ export class ZoneWriter implements DirectoryBackend {
       done.push(...list);
       if (outcome.status === 'ok' && outcome.changed) {
         changed = true;
-        const oldest = Math.min(...list.map((m) => m.markedAt ?? now));
-        metrics.addMetric('DirtyToDnsLatency', MetricUnit.Milliseconds, Math.max(0, now - oldest));
+        // From the oldest ECS event behind the name's marks to this write (repairs without an event are left out).
+        const times = list.flatMap((m) => (m.eventTime === undefined ? [] : [m.eventTime]));
+        if (times.length > 0) {
+          metrics.addMetric('EventToDnsLatency', MetricUnit.Milliseconds, Math.max(0, now - Math.min(...times)));
+        }
       }
     }
     if (left.length > 0) {

@@ -18,7 +18,7 @@ import { clusterInScope, type Config } from '../config';
 import { dynamoDbClient } from '../aws/clients';
 import { withRetries } from '../util/retry';
 import { invocationDeadline } from '../util/batching';
-import { countMetric, logger, metrics } from '../observability';
+import { countMetric, instrumentHandler, logger } from '../observability';
 import { parseCloudTrailServiceEvent, type ServiceChangeEvent } from '../parse/cloudtrail-event';
 import { InvalidEventError } from '../parse/task-event';
 import type { LbConfig } from './config';
@@ -226,24 +226,21 @@ export function createLbRegistrar(deps: LbRegistrarDeps) {
     ? makeIdempotent(processEvent, { persistenceStore, config: idempotencyConfig })
     : processEvent;
 
-  return async function handler(rawEvent: unknown, context?: Context): Promise<LbEventResult> {
+  // instrumentHandler: request id on every log line, traces, and one flush of the metrics per invocation.
+  return instrumentHandler(async function handler(rawEvent: unknown, context?: Context): Promise<LbEventResult> {
     const deadline = invocationDeadline(context, 60_000, deps.safetyMarginMs ?? 5000);
     if (context) idempotencyConfig.registerLambdaContext(context);
     const event = unwrapDestinationRecord(rawEvent);
+    const prepared = prepare(event);
+    if (prepared.kind === 'skip') return { outcome: 'ignored', reason: prepared.reason };
     try {
-      const prepared = prepare(event);
-      if (prepared.kind === 'skip') return { outcome: 'ignored', reason: prepared.reason };
-      try {
-        return await idempotentProcess(event, prepared, deadline);
-      } catch (error) {
-        countMetric('FailedEvents');
-        prepared.log.error('Event processing failed; Lambda retries it, then sends it to the on-failure destination', {
-          error: error as Error,
-        });
-        throw error;
-      }
-    } finally {
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      return await idempotentProcess(event, prepared, deadline);
+    } catch (error) {
+      countMetric('FailedEvents');
+      prepared.log.error('Event processing failed; Lambda retries it, then sends it to the on-failure destination', {
+        error: error as Error,
+      });
+      throw error;
     }
-  };
+  });
 }

@@ -73,6 +73,8 @@ export type EventContainer = z.infer<typeof Container>;
 
 export interface TaskEvent {
   eventId: string;
+  /** the EventBridge event's `time` (epoch ms), when it is a valid time: the start of event-to-DNS latency */
+  eventTime?: number;
   taskArn: string;
   taskId: string;
   clusterArn: string;
@@ -146,7 +148,8 @@ export function parseTaskEvent(raw: unknown): TaskEvent {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new InvalidEventError('Not a valid ECS Task State Change event', issues);
   }
-  const { id, detail } = parsed.data;
+  const { id, detail, time } = parsed.data;
+  const eventTime = time === undefined ? NaN : Date.parse(time);
   const warnings: string[] = [];
   const eniDetails = detail.attachments?.find((a) => a.type === 'eni' || a.type === 'ElasticNetworkInterface')?.details;
   const eniDetail = (name: string): [string, string | undefined] => [
@@ -191,6 +194,7 @@ export function parseTaskEvent(raw: unknown): TaskEvent {
   }
   return {
     eventId: id,
+    ...(Number.isFinite(eventTime) ? { eventTime } : {}),
     taskArn: detail.taskArn,
     taskId: detail.taskArn.split('/').pop() as string,
     clusterArn: detail.clusterArn,

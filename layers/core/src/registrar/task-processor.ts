@@ -171,7 +171,7 @@ export class TaskProcessor {
       const requests = replayRequestsFor(previous);
       return { result: { ...base, verdict: 'replay', status: previous.status, serviceNames: requests.map((r) => r.serviceName) }, requests };
     }
-    await store.replace(previous, next, { deadline });
+    await store.replace(previous, next, { deadline, eventTime: event.eventTime });
     // A task's settings never change: report invalid check settings once, at the first transition that read its
     // metadata (after the write, so a retried transition does not report twice). Every status but STARTING (and
     // no state) says the metadata was read already.
@@ -185,6 +185,10 @@ export class TaskProcessor {
       }
     }
     const requests = syncRequestsFor(previous, next);
+    // Metrics TasksRegistered / TasksDeregistered: a task's first name in the directory, and its last one gone.
+    const wasRegistered = (previous?.registeredNames.length ?? 0) > 0;
+    if (!wasRegistered && next.registeredNames.length > 0) countMetric('TasksRegistered');
+    if (wasRegistered && next.registeredNames.length === 0) countMetric('TasksDeregistered');
     log.info('Task state changed', {
       from: previous?.status ?? 'UNKNOWN',
       to: next.status,

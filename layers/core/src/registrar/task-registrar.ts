@@ -24,7 +24,7 @@ import { invocationDeadline } from '../util/batching';
 import { assertBeforeDeadline, beforeDeadline } from '../util/deadline';
 import { clusterInScope, type Config } from '../config';
 import { dynamoDbClient } from '../aws/clients';
-import { logger, countMetric, metrics } from '../observability';
+import { logger, countMetric, instrumentHandler } from '../observability';
 import { asSqsEvent, isSqsEvent, parseJsonBody } from '../parse/envelope';
 import { InvalidEventError, isStopping, parseTaskEvent, type TaskEvent } from '../parse/task-event';
 import { hostAddresses } from '../resolve/host-addresses';
@@ -111,7 +111,8 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
     }
   }
 
-  return async function handler(rawEvent: unknown, context?: Context): Promise<SQSBatchResponse> {
+  // instrumentHandler: request id on every log line, traces, and one flush of the metrics per invocation.
+  return instrumentHandler(async function handler(rawEvent: unknown, context?: Context): Promise<SQSBatchResponse> {
     const direct = !isSqsEvent(rawEvent);
     const event = asSqsEvent(rawEvent);
     const deadline = invocationDeadline(context, 60_000, deps.safetyMarginMs ?? 5000);
@@ -131,7 +132,10 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
 
     // Phase 1: state transitions. Nothing here waits for another record.
     const limit = pLimit(deps.recordConcurrency ?? 16);
+    // Transitions run in this invocation (not answered from the idempotency store), for the DuplicateEvents metric.
+    const executed = new Set<string>();
     const processTask = async (raw: unknown, messageId: string): Promise<ProcessedTask> => {
+      executed.add(messageId);
       const p = prepared.get(messageId) as Extract<Prepared, { kind: 'task' }>;
       const { result, requests } = await limit(() => processor.transition(p.event, p.log, hosts, deadline));
       // Plain JSON (no undefined fields): the idempotency record stores it for redeliveries.
@@ -147,7 +151,9 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
         // The idempotency store's own calls take no deadline: bound the whole record by it, so a hung call leaves
         // this record failed (redelivered) instead of the batch killed at Lambda's timeout.
         assertBeforeDeadline(deadline, 'task state transition');
-        return await beforeDeadline(idempotentProcess(p.raw, record.messageId), deadline, 'task state transition');
+        const processed = await beforeDeadline(idempotentProcess(p.raw, record.messageId), deadline, 'task state transition');
+        if (!executed.has(record.messageId)) countMetric('DuplicateEvents'); // answered from its idempotency record
+        return processed;
       } catch (error) {
         countMetric('FailedEvents');
         p.log.error('Event processing failed; it will be retried', { error: error as Error });
@@ -172,7 +178,6 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
     }
 
     const failures = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     const batchItemFailures = event.Records.filter((r) => failures.has(r.messageId)).map((r) => ({
       itemIdentifier: r.messageId,
     }));
@@ -181,5 +186,5 @@ export function createTaskRegistrar(deps: TaskRegistrarDeps) {
       throw new Error(`Event ${event.Records[0].messageId} failed: see the log for the cause`);
     }
     return { batchItemFailures };
-  };
+  });
 }

@@ -24,12 +24,20 @@ export interface DirtyMark {
   sk: string;
   rev: number;
   taskId?: string;
-  /** epoch ms of the mark (for event-to-DNS latency) */
+  /** epoch ms of the mark */
   markedAt?: number;
+  /** epoch ms of the ECS event behind the mark (event-to-DNS latency), when it came from an event */
+  eventTime?: number;
 }
 
 /** The mark item a task state transition writes for one name (put into the state transaction). */
-export function taskMarkItem(name: string, task: { taskArn: string; taskId: string }, revision: number, now: number) {
+export function taskMarkItem(
+  name: string,
+  task: { taskArn: string; taskId: string },
+  revision: number,
+  now: number,
+  eventTime?: number,
+) {
   return {
     pk: DIRTY_PK,
     sk: `NAME#${name}#TASK#${task.taskArn}`,
@@ -37,6 +45,7 @@ export function taskMarkItem(name: string, task: { taskArn: string; taskId: stri
     taskId: task.taskId,
     rev: revision,
     markedAt: now,
+    ...(eventTime === undefined ? {} : { eventTime }),
   };
 }
 
@@ -93,6 +102,7 @@ export class DirtyNames {
           rev: Number(item.rev),
           taskId: item.taskId === undefined ? undefined : String(item.taskId),
           markedAt: item.markedAt === undefined ? undefined : Number(item.markedAt),
+          eventTime: item.eventTime === undefined ? undefined : Number(item.eventTime),
         });
       }
     }

@@ -15,7 +15,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../aws/clients';
-import { countMetric, metrics } from '../observability';
+import { countMetric, instrumentHandler } from '../observability';
 import { errorName } from '../util/retry';
 import { invocationDeadline } from '../util/batching';
 
@@ -156,7 +156,7 @@ export async function runExclusively<T>(
 
 /**
  * A scheduled Lambda handler that runs `run` at most once at a time (the lease lasts as long as the invocation can)
- * with a deadline that keeps `safetyMarginMs` before the timeout, and publishes the run's metrics.
+ * with a deadline that keeps `safetyMarginMs` before the timeout; instrumentHandler publishes the run's metrics.
  */
 export function exclusiveScheduledHandler<T>(options: {
   tableName: string;
@@ -168,24 +168,20 @@ export function exclusiveScheduledHandler<T>(options: {
   run: (deadline: number) => Promise<T>;
   skipped: (skip: SkippedRun) => T;
 }) {
-  return async function handler(_event: unknown, context?: Context): Promise<T> {
+  return instrumentHandler(async function handler(_event: unknown, context?: Context): Promise<T> {
     const startedAt = Date.now();
     const remaining = context?.getRemainingTimeInMillis?.() ?? options.defaultRemainingMs;
     const deadline = invocationDeadline(context, options.defaultRemainingMs, options.safetyMarginMs);
-    try {
-      const run = await runExclusively(
-        {
-          tableName: options.tableName,
-          name: options.leaseName,
-          owner: context?.awsRequestId || randomUUID(),
-          leaseUntil: startedAt + Math.max(remaining, 1000),
-          log: options.log,
-        },
-        () => options.run(deadline),
-      );
-      return run.ran ? run.result : options.skipped(skippedRun(run.holder));
-    } finally {
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-    }
-  };
+    const run = await runExclusively(
+      {
+        tableName: options.tableName,
+        name: options.leaseName,
+        owner: context?.awsRequestId || randomUUID(),
+        leaseUntil: startedAt + Math.max(remaining, 1000),
+        log: options.log,
+      },
+      () => options.run(deadline),
+    );
+    return run.ran ? run.result : options.skipped(skippedRun(run.holder));
+  });
 }

@@ -96,8 +96,14 @@ export class TaskStateStore {
    * Writes `next` only if the stored state is still `previous` (compared by revision), and in the same transaction
    * moves the task's membership items and marks dirty every name whose membership changed (state/dirty-names.ts):
    * a durable state always has its marks. Throws StaleStateError when another writer got there first.
+   * @param options.deadline epoch ms bounding the write; options.eventTime: the ECS event's time (epoch ms), kept
+   *   on the marks for the event-to-DNS latency metric
    */
-  async replace(previous: TaskState | undefined, proposed: TaskState, options: { deadline?: number } = {}): Promise<TaskState> {
+  async replace(
+    previous: TaskState | undefined,
+    proposed: TaskState,
+    options: { deadline?: number; eventTime?: number } = {},
+  ): Promise<TaskState> {
     const next: TaskState = { ...proposed, revision: (previous?.revision ?? 0) + 1 };
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
       {
@@ -113,7 +119,7 @@ export class TaskStateStore {
     const nextNames = new Set(next.registeredNames);
     const now = Date.now();
     for (const name of changedMemberships(previous, next)) {
-      items.push({ Put: { TableName: this.tableName, Item: taskMarkItem(name, next, next.revision as number, now) } });
+      items.push({ Put: { TableName: this.tableName, Item: taskMarkItem(name, next, next.revision as number, now, options.eventTime) } });
     }
     for (const name of previous?.registeredNames ?? []) {
       if (!nextNames.has(name)) items.push({ Delete: { TableName: this.tableName, Key: memberKey(name, next.taskArn) } });

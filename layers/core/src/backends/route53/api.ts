@@ -8,7 +8,7 @@ import {
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { route53Client } from '../../aws/clients';
-import { logger } from '../../observability';
+import { countMetric, logger } from '../../observability';
 import { errorName, withRetries } from '../../util/retry';
 import { cursorGuard, deadlineCall, PagingStalledError } from '../../util/deadline';
 import { canonicalName } from '../../parse/dns-name';
@@ -48,15 +48,26 @@ export const resetRoute53CallCounts = () => {
   calls = { change: 0, list: 0 };
 };
 
+/** Route 53's "slow down" answers: throttling, and a change to the zone still being applied (PriorRequestNotComplete). */
+const THROTTLES = new Set(['Throttling', 'ThrottlingException', 'PriorRequestNotComplete']);
+
+/** Metrics Route53Throttles (every throttled answer, the last attempt's included) and Route53Retries. */
 function retry<T>(operation: string, fn: () => Promise<T>, options: CallOptions): Promise<T> {
-  return withRetries(fn, {
+  const counted = () =>
+    fn().catch((error: unknown) => {
+      if (THROTTLES.has(errorName(error) ?? '')) countMetric('Route53Throttles');
+      throw error;
+    });
+  return withRetries(counted, {
     isRetryable: isRetryableRoute53Error,
     deadline: options.deadline,
     maxAttempts: 10,
     baseDelayMs: 200,
     maxDelayMs: 4000,
-    onRetry: (error, attempt, delayMs) =>
-      logger.warn('Route 53 call retried', { operation, attempt, delayMs, error: errorName(error) }),
+    onRetry: (error, attempt, delayMs) => {
+      countMetric('Route53Retries');
+      logger.warn('Route 53 call retried', { operation, attempt, delayMs, error: errorName(error) });
+    },
   });
 }
 
@@ -106,6 +117,7 @@ export async function changeRecordSets(
     () =>
       deadlineCall(options.deadline, 'ChangeResourceRecordSets', (sendOptions) => {
         calls.change++;
+        countMetric('Route53Calls');
         return route53Client().send(
           new ChangeResourceRecordSetsCommand({
             HostedZoneId: hostedZoneId,
@@ -119,6 +131,8 @@ export async function changeRecordSets(
       }),
     options,
   );
+  // Values written (an alias set counts as one), the measure Route 53 limits per request and per zone.
+  countMetric('Route53ChangedValues', changes.reduce((n, c) => n + (c.set.alias ? 1 : c.set.values.length), 0));
   return out.ChangeInfo?.Id;
 }
 
@@ -144,6 +158,7 @@ function listPage(
     () =>
       deadlineCall(options.deadline, 'ListResourceRecordSets', (sendOptions) => {
         calls.list++;
+        countMetric('Route53Calls');
         return route53Client().send(
           new ListResourceRecordSetsCommand({
             HostedZoneId: hostedZoneId,
