@@ -5,10 +5,10 @@
 // code, a layer that misses a dependency, an import that only resolves inside the repository, settings the
 // template forgets. Nothing here talks to AWS: every SDK endpoint points at a closed local port.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadTemplate, ROOT, type Template } from '../support/template';
+import { buildFunctions, type BuiltFunctions } from '../support/built-functions';
 
 const template = loadTemplate();
 const resources: Record<string, Template> = template.Resources;
@@ -152,34 +152,27 @@ const malformedSqsEvent = {
   ],
 };
 
+let built: BuiltFunctions;
 let work: string;
 let layerRoot: string;
 const functionDir = (id: string) => join(work, 'var', 'task', id);
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'ecs-sd-built-'));
+  built = buildFunctions();
+  work = built.root;
   // Nothing above the work directory may hold a node_modules that Node's resolution could fall back to.
   for (let dir = work; dir !== dirname(dir); dir = dirname(dir)) {
     if (existsSync(join(dirname(dir), 'node_modules'))) throw new Error(`${dirname(dir)}/node_modules breaks isolation`);
   }
-  const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--outdir', join(work, 'build')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 180_000,
-  });
-  if (build.status !== 0) throw new Error(`npm run build failed (${build.status}):\n${build.stdout}\n${build.stderr}`);
-
   // Lambda extracts every layer into /opt; a Node.js layer's packages end up in /opt/nodejs/node_modules.
   layerRoot = join(work, 'opt');
-  for (const [id] of layers) cpSync(join(work, 'build', id), layerRoot, { recursive: true });
-  for (const [id] of functions) cpSync(join(work, 'build', id), functionDir(id), { recursive: true });
+  for (const [id] of layers) cpSync(join(built.out, id), layerRoot, { recursive: true });
+  for (const [id] of functions) cpSync(join(built.out, id), functionDir(id), { recursive: true });
   writeFileSync(join(work, 'runner.cjs'), RUNNER);
   writeFileSync(join(work, 'malformed-sqs-event.json'), JSON.stringify(malformedSqsEvent));
 }, 200_000);
 
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => built?.cleanup());
 
 type Outcome = { error?: string; thrown?: string; loaded?: boolean; layerPath?: string; result?: unknown };
 

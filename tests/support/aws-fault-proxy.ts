@@ -9,9 +9,9 @@
 // ECS speaks JSON 1.1 (X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>, errors as {"__type", "message"});
 // EC2 speaks the query protocol (Action=<Operation> in a form body, errors as <Response><Errors><Error>).
 // Bounded: the server is unref'd and closes itself after `lifetimeMs` at the latest.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resetClients } from '@ecs-sd/core';
+import { startLoopbackServer } from './loopback-server';
 import { httpCall } from './moto';
 
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113.';
@@ -110,27 +110,9 @@ export async function startAwsFaultProxy(options: { upstream: string; lifetimeMs
     res.writeHead(answer.status, outHeaders).end(answer.body);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: Error) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`aws fault proxy: ${error.message}`);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  server.unref();
-  let closed: Promise<void> | undefined;
-  const close = () => {
-    clearTimeout(lifetime);
-    closed ??= new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-    return closed;
-  };
-  const lifetime = setTimeout(() => void close(), options.lifetimeMs ?? 600_000);
-  lifetime.unref();
+  const server = await startLoopbackServer('aws fault proxy', handle, options.lifetimeMs ?? 600_000);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.url,
     injectFault: (fault) => faults.push({ ...fault, left: fault.times ?? 1 }),
     rewrite: (operation, fn) => rewrites.set(operation, fn),
     clear: () => {
@@ -138,7 +120,7 @@ export async function startAwsFaultProxy(options: { upstream: string; lifetimeMs
       rewrites = new Map();
     },
     count: (operation) => counts.get(operation) ?? 0,
-    close,
+    close: server.close,
   };
 }
 

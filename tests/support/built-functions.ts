@@ -10,6 +10,8 @@ import { ROOT } from './template';
 
 export interface BuiltFunctions {
   root: string;
+  /** what scripts/build.mjs wrote: one folder per function and layer, named by template logical id */
+  out: string;
   layerModules: string;
   bundle(functionId: string): string;
   cleanup(): void;
@@ -27,6 +29,7 @@ export function buildFunctions(): BuiltFunctions {
   cpSync(join(out, 'SharedLayer'), join(root, 'opt'), { recursive: true });
   return {
     root,
+    out,
     layerModules: join(root, 'opt', 'nodejs', 'node_modules'),
     bundle: (id) => join(out, id, 'index.js'),
     cleanup: () => rmSync(root, { recursive: true, force: true }),

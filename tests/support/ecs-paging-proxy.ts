@@ -8,8 +8,8 @@
 //
 // ECS speaks JSON 1.1: POST / with X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>. Bounded: the
 // server is unref'd (it never keeps Jest alive) and closes itself after `lifetimeMs` at the latest.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startLoopbackServer } from './loopback-server';
 import { httpCall } from './moto';
 
 const LIST_TASKS = 'AmazonEC2ContainerServiceV20141113.ListTasks';
@@ -73,28 +73,10 @@ export async function startEcsPagingProxy(options: { upstream: string; lifetimeM
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(answer));
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: Error) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`ecs paging proxy: ${error.message}`);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  server.unref();
-  let closed: Promise<void> | undefined;
-  const close = () => {
-    clearTimeout(lifetime);
-    closed ??= new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-    return closed;
-  };
-  const lifetime = setTimeout(() => void close(), options.lifetimeMs ?? 300_000);
-  lifetime.unref();
+  const server = await startLoopbackServer('ecs paging proxy', handle, options.lifetimeMs ?? 300_000);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.url,
     listTasksPages: () => [...pages],
-    close,
+    close: server.close,
   };
 }

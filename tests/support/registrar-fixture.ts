@@ -104,6 +104,14 @@ export function lambdaContext(remainingMs: number): Context {
   };
 }
 
+/** Sum of an EMF metric over captured lines (Powertools writes a list when a metric was added several times). */
+export function emfSum(lines: Record<string, unknown>[], metric: string): number {
+  return lines
+    .filter((l) => '_aws' in l && metric in l)
+    .flatMap((l) => [l[metric]].flat())
+    .reduce((n: number, v) => n + Number(v), 0);
+}
+
 /** Captures the structured log lines written while `fn` runs (Powertools writes JSON lines to stdout/stderr). */
 export async function captureLogs<T>(fn: () => Promise<T>): Promise<{ result: T; lines: Record<string, unknown>[] }> {
   const lines: Record<string, unknown>[] = [];

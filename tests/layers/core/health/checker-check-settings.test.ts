@@ -13,7 +13,7 @@ import {
   type PlannedProbe,
   type TaskState,
 } from '@ecs-sd/core';
-import { captureLogs } from '../../../support/registrar-fixture';
+import { captureLogs, emfSum } from '../../../support/registrar-fixture';
 import { taskStateChangeEvent } from '../../../support/ecs-scenario';
 import { sqsBatch } from '../../../support/registrar-fixture';
 import { useRoute53Guard, ZONE } from '../../../support/world';
@@ -29,12 +29,7 @@ afterEach(async () => {
 });
 
 type Line = Record<string, unknown>;
-/** Sum of an EMF metric over the captured lines. */
-const emf = (lines: Line[], metric: string) =>
-  lines
-    .filter((l) => '_aws' in l && metric in l)
-    .flatMap((l) => [l[metric]].flat())
-    .reduce((n: number, v) => n + Number(v), 0);
+const emf = emfSum;
 const settingWarnings = (lines: Line[]) =>
   lines.filter((l) => l.level === 'WARN' && /Invalid health-check setting/.test(String(l.message)));
 

@@ -2,7 +2,7 @@
 // instrumentHandler): probes and failures, tasks deregistered and stopped, stops refused by a brake, tasks registered
 // again. (HealthCheckPanic and OverlappingRunsSkipped: checker.test.ts.)
 import { createHealthChecker } from '@ecs-sd/core';
-import { captureLogs, lambdaContext } from '../../../support/registrar-fixture';
+import { captureLogs, lambdaContext, emfSum } from '../../../support/registrar-fixture';
 import { useRoute53Guard } from '../../../support/world';
 import { healthWorld, type HealthWorld } from './health-world';
 
@@ -17,11 +17,7 @@ afterEach(async () => {
 });
 
 type Line = Record<string, unknown>;
-const emf = (lines: Line[], metric: string) =>
-  lines
-    .filter((l) => '_aws' in l && metric in l)
-    .flatMap((l) => [l[metric]].flat())
-    .reduce((n: number, v) => n + Number(v), 0);
+const emf = emfSum;
 
 /** Runs the scheduled handler `runs` times, a minute apart, and returns every line they wrote. */
 async function scheduledRuns(w: HealthWorld, runs: number): Promise<Line[]> {

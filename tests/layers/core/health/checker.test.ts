@@ -21,7 +21,7 @@ import {
   TaskStateStore,
   type TaskState,
 } from '@ecs-sd/core';
-import { captureLogs, lambdaContext } from '../../../support/registrar-fixture';
+import { captureLogs, lambdaContext, emfSum } from '../../../support/registrar-fixture';
 import { useRoute53Guard, ZONE } from '../../../support/world';
 import { healthWorld, type HealthWorld, type WorldTask } from './health-world';
 
@@ -64,12 +64,7 @@ async function state(w: HealthWorld, t: WorldTask): Promise<TaskState> {
   return (await w.registrar.store.get(t.taskArn)) as TaskState;
 }
 
-/** Sum of an EMF metric over the captured lines (Powertools writes a list when a metric was added several times). */
-const emf = (lines: Record<string, unknown>[], metric: string) =>
-  lines
-    .filter((l) => '_aws' in l && metric in l)
-    .flatMap((l) => [l[metric]].flat())
-    .reduce((n: number, v) => n + Number(v), 0);
+const emf = emfSum;
 
 /** The scheduled handler around the world's dependencies, invoked as EventBridge would. */
 const invoke = (w: HealthWorld) => {

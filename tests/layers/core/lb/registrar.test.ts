@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { lbOwnerTxtValue, lbServiceTagValue, resetClients, type LbEventResult } from '@ecs-sd/core';
 import { pinEcsTasksRunning } from '../../../support/moto';
 import { createCluster, createHostedZone, listRecords, taskStateChangeEvent, type RecordView } from '../../../support/ecs-scenario';
-import { captureLogs, createRegistrar, sqsBatch } from '../../../support/registrar-fixture';
+import { captureLogs, createRegistrar, sqsBatch, emfSum } from '../../../support/registrar-fixture';
 import {
   cloudTrailEvent,
   createLbRegistrarFixture,
@@ -80,8 +80,7 @@ const markerOf = (service: string, serviceArn = `arn:aws:ecs:us-east-1:123456789
   ttl: 10,
   values: [lbOwnerTxtValue('test-stack'), lbServiceTagValue(serviceArn)].sort(),
 });
-const emf = (lines: Record<string, unknown>[], metric: string) =>
-  lines.filter((l) => '_aws' in l && metric in l).reduce((n, l) => n + Number(l[metric]), 0);
+const emf = emfSum;
 const logged = (lines: Record<string, unknown>[], level: string, message: RegExp) =>
   lines.filter((l) => l.level === level && message.test(String(l.message)));
 

@@ -19,6 +19,19 @@ import { createTables } from '../../../support/tables';
 import { freshWorld, runService, ZONE } from '../../../support/world';
 
 const LAMBDA_REMAINING_MS = 8000;
+
+/** The registrar's settings on fresh tables, for the zone `zoneId`. */
+async function configFor(zoneId: string) {
+  const tables = await createTables();
+  return loadConfig({
+    STATE_TABLE_NAME: tables.stateTableName,
+    IDEMPOTENCY_TABLE_NAME: tables.idempotencyTableName,
+    HOSTED_ZONE_ID: zoneId,
+    ZONE_NAME: ZONE,
+    RECORD_TTL: '10',
+    OWNER_ID: 'test-stack',
+  });
+}
 let endpoint: HangingEndpoint | undefined;
 
 afterEach(async () => {
@@ -33,15 +46,7 @@ describe('task registrar with a Route 53 endpoint that never answers', () => {
     const w = await freshWorld();
     const { tasks } = await runService(w, 'web', 2);
     const { tasks: apiTasks } = await runService(w, 'api', 1);
-    const tables = await createTables();
-    const config = loadConfig({
-      STATE_TABLE_NAME: tables.stateTableName,
-      IDEMPOTENCY_TABLE_NAME: tables.idempotencyTableName,
-      HOSTED_ZONE_ID: w.zoneId,
-      ZONE_NAME: ZONE,
-      RECORD_TTL: '10',
-      OWNER_ID: 'test-stack',
-    });
+    const config = await configFor(w.zoneId);
     const store = new TaskStateStore(config.stateTableName);
     const handler = createTaskRegistrar({
       config,
@@ -82,15 +87,7 @@ describe.each([['ECS'], ['DYNAMODB']])('task registrar with a hanging %s endpoin
   it.each([[false], [true]])('sequential=%s: every message fails back before the Lambda timeout', async (sequential) => {
     const w = await freshWorld();
     const { tasks } = await runService(w, 'web', 3);
-    const tables = await createTables();
-    const config = loadConfig({
-      STATE_TABLE_NAME: tables.stateTableName,
-      IDEMPOTENCY_TABLE_NAME: tables.idempotencyTableName,
-      HOSTED_ZONE_ID: w.zoneId,
-      ZONE_NAME: ZONE,
-      RECORD_TTL: '10',
-      OWNER_ID: 'test-stack',
-    });
+    const config = await configFor(w.zoneId);
     clearTaskDefinitionCache();
     const store = new TaskStateStore(config.stateTableName);
     const handler = createTaskRegistrar({

@@ -2,19 +2,14 @@
 // instrumentHandler): tasks registered and deregistered, events dropped as duplicates or stale, Route 53 calls,
 // changed values, throttles and retries. Each is produced by a real history against moto behind the Route 53 guard.
 import { taskStateChangeEvent } from '../../../support/ecs-scenario';
-import { captureLogs, createRegistrar, sqsBatch } from '../../../support/registrar-fixture';
+import { captureLogs, createRegistrar, sqsBatch, emfSum } from '../../../support/registrar-fixture';
 import { freshWorld, runService, useRoute53Guard, ZONE } from '../../../support/world';
 
 const guard = useRoute53Guard();
 afterEach(() => guard().clearFaults());
 
 type Line = Record<string, unknown>;
-/** Sum of an EMF metric over the captured lines (a list when the metric was added several times). */
-const emf = (lines: Line[], metric: string) =>
-  lines
-    .filter((l) => '_aws' in l && metric in l)
-    .flatMap((l) => [l[metric]].flat())
-    .reduce((n: number, v) => n + Number(v), 0);
+const emf = emfSum;
 const emfLines = (lines: Line[]) => lines.filter((l) => '_aws' in l);
 
 async function setup(tasks = 2) {

@@ -5,7 +5,7 @@ import type { Task } from '@aws-sdk/client-ecs';
 import { listAllRecordSets, zoneWriterFor, runReconcile } from '@ecs-sd/core';
 import { listRecords, taskStateChangeEvent } from '../../../support/ecs-scenario';
 import { parseChangeBatch } from '../../../support/route53-guard';
-import { captureLogs, createRegistrar, sqsBatch, type RegistrarFixture } from '../../../support/registrar-fixture';
+import { captureLogs, createRegistrar, sqsBatch, type RegistrarFixture, emfSum } from '../../../support/registrar-fixture';
 import { freshWorld, ipOf, runService, taskId, useRoute53Guard, ZONE, type EcsWorld } from '../../../support/world';
 
 const guard = useRoute53Guard();
@@ -44,8 +44,7 @@ const written = () =>
   guard()
     .calls.filter((c) => c.operation === 'ChangeResourceRecordSets')
     .flatMap((c) => parseChangeBatch(c.body).map((change) => change.name.toLowerCase().replace(/\.?$/, '.')));
-const emf = (lines: Record<string, unknown>[], metric: string) =>
-  lines.filter((l) => '_aws' in l && metric in l).reduce((n, l) => n + Number(l[metric]), 0);
+const emf = emfSum;
 
 describe('service names are checked as every name composed from them', () => {
   it.each([
