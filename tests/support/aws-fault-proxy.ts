@@ -11,7 +11,7 @@
 // Bounded: the server is unref'd and closes itself after `lifetimeMs` at the latest.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resetClients } from '@ecs-sd/core';
-import { startLoopbackServer } from './loopback-server';
+import { readBody, startLoopbackServer } from './loopback-server';
 import { httpCall } from './moto';
 
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113.';
@@ -42,14 +42,6 @@ export interface AwsFaultProxy {
   count(operation: string): number;
   close(): Promise<void>;
 }
-
-const readBody = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 
 const FORWARDED_RESPONSE_HEADERS = ['content-type', 'x-amzn-requestid', 'x-amzn-errortype'];
 

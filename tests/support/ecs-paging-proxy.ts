@@ -9,7 +9,7 @@
 // ECS speaks JSON 1.1: POST / with X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>. Bounded: the
 // server is unref'd (it never keeps Jest alive) and closes itself after `lifetimeMs` at the latest.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startLoopbackServer } from './loopback-server';
+import { readBody, startLoopbackServer } from './loopback-server';
 import { httpCall } from './moto';
 
 const LIST_TASKS = 'AmazonEC2ContainerServiceV20141113.ListTasks';
@@ -22,14 +22,6 @@ export interface EcsPagingProxy {
   readonly listTasksPages: () => number[];
   close(): Promise<void>;
 }
-
-const readBody = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 
 const FORWARDED_RESPONSE_HEADERS = ['content-type', 'x-amzn-requestid', 'x-amzn-errortype'];
 

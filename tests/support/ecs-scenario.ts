@@ -46,7 +46,8 @@ import {
 export const REGION = 'us-east-1';
 export const ACCOUNT_ID = '123456789012'; // moto's default account
 
-async function using<C extends { destroy(): void }, T>(client: C, fn: (client: C) => Promise<T>): Promise<T> {
+/** Runs `fn` with a client and destroys it afterwards. */
+export async function using<C extends { destroy(): void }, T>(client: C, fn: (client: C) => Promise<T>): Promise<T> {
   try {
     return await fn(client);
   } finally {

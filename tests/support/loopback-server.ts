@@ -34,3 +34,12 @@ export async function startLoopbackServer(
   lifetime.unref();
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close };
 }
+
+/** The whole request body. */
+export const readBody = (req: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });

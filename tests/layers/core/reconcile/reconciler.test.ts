@@ -11,7 +11,7 @@ import {
   type ReconcileReport,
   type ReconcilerDeps,
 } from '@ecs-sd/core';
-import { createCluster, listRecords, taskStateChangeEvent } from '../../../support/ecs-scenario';
+import { createCluster, listRecords, taskStateChangeEvent, using } from '../../../support/ecs-scenario';
 import { captureLogs, createRegistrar, lambdaContext, sqsBatch, type RegistrarFixture } from '../../../support/registrar-fixture';
 import { freshWorld, ipOf, runService, taskId, useRoute53Guard, ZONE, type EcsWorld } from '../../../support/world';
 
@@ -81,14 +81,7 @@ const rr = (Action: Change['Action'], Name: string, Type: 'A' | 'SRV' | 'TXT' | 
   ResourceRecordSet: { Name, Type, TTL, ResourceRecords: values.map((Value) => ({ Value })) },
 });
 
-async function ecs<T>(fn: (client: ECSClient) => Promise<T>): Promise<T> {
-  const client = new ECSClient({});
-  try {
-    return await fn(client);
-  } finally {
-    client.destroy();
-  }
-}
+const ecs = <T>(fn: (client: ECSClient) => Promise<T>) => using(new ECSClient({}), fn);
 
 describe('reconciler against moto', () => {
   it('MissedStart: registers running tasks whose events were lost (no state, or still STARTING); ignores tasks without metadata', async () => {

@@ -18,6 +18,7 @@ import {
   runBridgeTasks,
   taskStateChangeEvent,
   type ScenarioContainerInstance,
+  using,
 } from '../../../support/ecs-scenario';
 import { withEniAddresses, withoutBindings } from '../../../support/event-shapes';
 import { motoUrl } from '../../../support/moto';
@@ -48,22 +49,8 @@ const state = (w: World, task: Task) => w.registrar.store.get(task.taskArn!) as 
 const emf = (lines: Record<string, unknown>[], metric: string) =>
   lines.filter((l) => '_aws' in l && metric in l).flatMap((l) => [l[metric]].flat());
 
-async function ec2<T>(fn: (client: EC2Client) => Promise<T>): Promise<T> {
-  const client = new EC2Client({});
-  try {
-    return await fn(client);
-  } finally {
-    client.destroy();
-  }
-}
-async function ecs<T>(fn: (client: ECSClient) => Promise<T>): Promise<T> {
-  const client = new ECSClient({});
-  try {
-    return await fn(client);
-  } finally {
-    client.destroy();
-  }
-}
+const ec2 = <T>(fn: (client: EC2Client) => Promise<T>) => using(new EC2Client({}), fn);
+const ecs = <T>(fn: (client: ECSClient) => Promise<T>) => using(new ECSClient({}), fn);
 
 /** No A record may carry an empty value or anything but an IPv4 literal (Route 53 would reject it; moto does not). */
 async function expectValidARecords(w: World) {
