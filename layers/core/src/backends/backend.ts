@@ -30,7 +30,14 @@ export type MembersProvider = (serviceName: string, options?: { deadline?: numbe
 
 export interface DirectoryBackend {
   readonly name: string;
-  sync(requests: SyncRequest[], options: { deadline: number }): Promise<Map<string, SyncOutcome>>;
+  /**
+   * Makes the directory match the members of the requested names.
+   * @param options.deadline epoch ms; options.waitForLeaseMs: how long a writer that serialises writes may wait
+   *   for its turn before it hands the names over (ms)
+   */
+  sync(requests: SyncRequest[], options: { deadline: number; waitForLeaseMs?: number }): Promise<Map<string, SyncOutcome>>;
+  /** Names whose sync is still pending (marked dirty), when the backend defers work. */
+  pendingNames?(deadline: number): Promise<Set<string>>;
 }
 
 /** Merges requests for the same service name. */

@@ -2,15 +2,19 @@
 // the holder only drains again when someone asked it to.
 //
 //   pk LEASE#zone-writer  sk LEASE   owner, leaseUntil (epoch ms; 0 = free), pending (a maker asked for another
-//                                    round), lastWriter (the container that last changed the zone)
+//                                    round), lastWriter (the last writer to hold the lease)
 //
 // A maker whose marks are durable and who finds the lease held sets `pending` (conditional on the lease still being
 // held); the holder releases only if `pending` is not set (conditional update), otherwise it clears the flag and runs
 // another round. Either the maker's flag lands while the lease is held (the holder sees it at release) or it finds
-// the lease free (and takes it itself): no mark waits for a drain that never comes.
+// the lease free (and takes it itself): no mark waits for a drain that never comes, as long as holders do not die;
+// a holder that dies (or runs out of time) leaves the marks to the next drain, which every function starts.
+//
+// `lastWriter` is set when the lease is TAKEN (a holder may write; one that dies after writing cannot record it
+// later): a container whose own id is not the previous holder's knows its memory of the zone may be stale.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../aws/clients';
-import { deadlineCall } from '../util/deadline';
+import { deadlineCall, isDeadlineExceeded } from '../util/deadline';
 import { errorName } from '../util/retry';
 
 export const ZONE_LEASE_KEY = { pk: 'LEASE#zone-writer', sk: 'LEASE' };
@@ -27,7 +31,7 @@ export class ZoneLease {
 
   /**
    * Takes the lease until `leaseUntil` (epoch ms) if it is free or expired.
-   * @returns undefined when another holder has it; else the container that last changed the zone (if known)
+   * @returns undefined when another holder has it; else the previous holder (`lastWriter`), if any
    */
   async acquire(leaseUntil: number, deadline: number): Promise<{ lastWriter?: string } | undefined> {
     const now = Date.now();
@@ -37,7 +41,7 @@ export class ZoneLease {
           new UpdateCommand({
             TableName: this.tableName,
             Key: ZONE_LEASE_KEY,
-            UpdateExpression: 'SET #owner = :owner, leaseUntil = :until, pending = :false',
+            UpdateExpression: 'SET #owner = :owner, leaseUntil = :until, pending = :false, lastWriter = :owner',
             ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
             ExpressionAttributeNames: { '#owner': 'owner' },
             ExpressionAttributeValues: { ':owner': this.owner, ':until': leaseUntil, ':false': false, ':now': now },
@@ -77,45 +81,40 @@ export class ZoneLease {
 
   /**
    * Frees the lease unless a maker asked for another round (then the flag is cleared and 'pending' returned), or
-   * `force` is set (out of time: the marks wait for the next drain). `wrote`: this holder changed the zone.
+   * `force` is set (out of time, or the drain failed: the marks wait for the next drain). Bounded by `deadline`: a
+   * release that cannot be sent in time is not needed, since the lease lasts until the deadline at most.
    */
-  async release(options: { wrote: boolean; force?: boolean }): Promise<LeaseRelease> {
-    const values: Record<string, unknown> = { ':owner': this.owner, ':zero': 0, ':false': false };
-    let set = 'SET leaseUntil = :zero, pending = :false';
-    if (options.wrote) {
-      set += ', lastWriter = :owner';
-    }
-    const condition = options.force ? '#owner = :owner' : '#owner = :owner AND (attribute_not_exists(pending) OR pending = :false)';
-    try {
-      await documentClient().send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: ZONE_LEASE_KEY,
-          UpdateExpression: set,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: values,
-        }),
+  async release(options: { force?: boolean; deadline: number }): Promise<LeaseRelease> {
+    const send = (update: string, condition: string) =>
+      deadlineCall(options.deadline, 'UpdateItem', (sendOptions) =>
+        documentClient().send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: ZONE_LEASE_KEY,
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': this.owner, ':zero': 0, ':false': false },
+          }),
+          sendOptions,
+        ),
       );
+    try {
+      const condition = options.force
+        ? '#owner = :owner'
+        : '#owner = :owner AND (attribute_not_exists(pending) OR pending = :false)';
+      await send('SET leaseUntil = :zero, pending = :false', condition);
       return 'released';
     } catch (error) {
+      if (isDeadlineExceeded(error)) return 'released';
       if (!isConditionFailure(error)) throw error;
     }
     // Either a hand-off is pending (clear it and go round again) or the lease was taken over after it expired.
     try {
-      await documentClient().send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: ZONE_LEASE_KEY,
-          UpdateExpression: options.wrote ? 'SET pending = :false, lastWriter = :owner' : 'SET pending = :false',
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': this.owner, ':false': false },
-        }),
-      );
+      await send('SET pending = :false', '#owner = :owner AND leaseUntil > :zero');
       return 'pending';
     } catch (error) {
-      if (isConditionFailure(error)) return 'lost';
+      if (isConditionFailure(error) || isDeadlineExceeded(error)) return 'lost';
       throw error;
     }
   }

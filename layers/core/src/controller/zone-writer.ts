@@ -62,10 +62,13 @@ export class ZoneWriter implements DirectoryBackend {
    * @returns per requested name: the outcome of this drain's sync, or `deferred` when the holder will apply it (or
    *   time ran out): the mark stays until a drain syncs the name
    */
-  async sync(requests: SyncRequest[], { deadline }: { deadline: number }): Promise<Map<string, SyncOutcome>> {
+  async sync(
+    requests: SyncRequest[],
+    { deadline, waitForLeaseMs }: { deadline: number; waitForLeaseMs?: number },
+  ): Promise<Map<string, SyncOutcome>> {
     const names = [...new Set(requests.map((r) => r.serviceName))];
     if (names.length > 0) await this.marks.mark(names, deadline);
-    const { outcomes } = await this.drain(deadline);
+    const { outcomes } = await this.drain(deadline, { waitForLeaseMs });
     return new Map(
       names.map((name) => [
         name,
@@ -74,16 +77,27 @@ export class ZoneWriter implements DirectoryBackend {
     );
   }
 
+  /** The names still marked dirty (their records may not reflect the state yet). */
+  async pendingNames(deadline: number): Promise<Set<string>> {
+    return new Set((await this.marks.list(deadline)).flatMap((m) => m.names));
+  }
+
   /**
-   * Drains every dirty name if this invocation can take the zone's lease; otherwise hands off to the holder.
+   * Drains every dirty name if this invocation can take the zone's lease; otherwise hands off to the holder (or,
+   * with `waitForLeaseMs`, first waits that long for the lease: the scheduled functions want the outcome).
    * @param deadline epoch ms: no round starts after it, and the lease lasts until it at most
    */
-  async drain(deadline: number): Promise<DrainResult> {
+  async drain(deadline: number, options: { waitForLeaseMs?: number } = {}): Promise<DrainResult> {
     const result: DrainResult = { outcomes: new Map(), held: false, rounds: 0, handedOff: false };
     if ((await this.marks.list(deadline)).length === 0) return result;
-    for (let attempt = 0; attempt < 10 && Date.now() < deadline; attempt++) {
+    const waitUntil = Math.min(deadline, Date.now() + (options.waitForLeaseMs ?? 0));
+    for (let attempt = 0; attempt < 1000 && Date.now() < deadline; attempt++) {
       const taken = await this.lease.acquire(deadline, deadline);
       if (!taken) {
+        if (Date.now() + 250 < waitUntil) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          continue;
+        }
         if (await this.lease.handOff(deadline)) {
           countMetric('ZoneWriterHandOffs');
           result.handedOff = true;
@@ -93,13 +107,18 @@ export class ZoneWriter implements DirectoryBackend {
       }
       result.held = true;
       if (taken.lastWriter !== undefined && taken.lastWriter !== this.id) this.options.provider.forgetRemembered?.();
-      let wrote = false;
       for (;;) {
-        wrote = (await this.round(deadline, result)) || wrote;
-        await this.options.beforeRelease?.();
+        try {
+          await this.round(deadline, result);
+          await this.options.beforeRelease?.();
+        } catch (error) {
+          // A failed drain gives the lease back at once; its marks stay for the next drain.
+          await this.lease.release({ force: true, deadline }).catch(() => undefined);
+          throw error;
+        }
         const outOfTime = Date.now() >= deadline;
-        const released = await this.lease.release({ wrote, force: outOfTime });
-        if (released !== 'pending' || outOfTime) return result;
+        const released = await this.lease.release({ force: outOfTime, deadline });
+        if (outOfTime || released !== 'pending') return result;
       }
     }
     return result;
@@ -111,13 +130,15 @@ export class ZoneWriter implements DirectoryBackend {
     if (marks.length === 0) return false;
     result.rounds++;
     const byName = new Map<string, DirtyMark[]>();
-    for (const mark of marks) (byName.get(mark.name) ?? byName.set(mark.name, []).get(mark.name)!).push(mark);
+    for (const mark of marks) {
+      for (const name of mark.names) (byName.get(name) ?? byName.set(name, []).get(name)!).push(mark);
+    }
     const requests: SyncRequest[] = [...byName].map(([serviceName, list]) => ({
       serviceName,
       touchedTasks: list.flatMap((m) => (m.taskId ? [{ taskId: m.taskId }] : [])),
     }));
     const outcomes = await this.options.provider.sync(requests, { deadline });
-    const done: DirtyMark[] = [];
+    const failedNames = new Set<string>();
     const left: { serviceName: string; reason?: string }[] = [];
     let changed = false;
     const now = Date.now();
@@ -125,10 +146,10 @@ export class ZoneWriter implements DirectoryBackend {
       const outcome = outcomes.get(name) ?? { status: 'retry', reason: 'no outcome' };
       result.outcomes.set(name, outcome);
       if (outcome.status === 'retry' || outcome.status === 'deferred') {
+        failedNames.add(name);
         left.push({ serviceName: name, reason: outcome.reason });
         continue;
       }
-      done.push(...list);
       if (outcome.status === 'ok' && outcome.changed) {
         changed = true;
         // From the oldest ECS event behind the name's marks to this write (repairs without an event are left out).
@@ -138,6 +159,8 @@ export class ZoneWriter implements DirectoryBackend {
         }
       }
     }
+    // A mark is cleared once all its names synced (a name that did not keeps the whole mark for the next drain).
+    const done = marks.filter((m) => m.names.every((name) => !failedNames.has(name)));
     if (left.length > 0) {
       countMetric('DirtyNamesLeft', left.length);
       logger.warn('Names stay dirty: their sync did not complete; a later drain syncs them from state', {

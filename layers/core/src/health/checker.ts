@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 import { clusterInScope, type Config } from '../config';
 import { countMetric, logger as rootLogger } from '../observability';
 import type { TaskEvent } from '../parse/task-event';
-import type { DirectoryBackend, SyncRequest } from '../backends/backend';
+import type { DirectoryBackend, SyncOutcome, SyncRequest } from '../backends/backend';
 import { syncRequestsFor } from '../registrar/task-transition';
 import { StaleStateError, type TaskState, type TaskStateStore } from '../state/task-state';
 import { putHealthRecords, type HealthRecord } from '../state/health-records';
@@ -366,9 +366,23 @@ export async function runHealthCheck(deps: HealthCheckerDeps, deadline: number):
       }),
     ),
   );
-  const outcomesByName = requests.length > 0 ? await backend.sync(requests, { deadline }) : new Map();
+  // Always drained, even without changes of this run's own: leftovers of a writer that died are drained here too.
+  // The checker waits a little for the zone's lease, so it knows the outcome of its deregistrations.
+  let outcomesByName = new Map<string, SyncOutcome>();
+  let dirty: Set<string> | 'unknown' = 'unknown';
+  try {
+    outcomesByName = await backend.sync(requests, { deadline, waitForLeaseMs: 20_000 });
+    dirty = (await backend.pendingNames?.(deadline)) ?? new Set<string>();
+  } catch (error) {
+    // Out of time (or the state table failed): the names stay marked; no stop this run (see below).
+    if (!isDeadlineExceeded(error)) throw error;
+    for (const r of requests) outcomesByName.set(r.serviceName, { status: 'deferred', reason: (error as Error).message });
+  }
   for (const [serviceName, outcome] of outcomesByName) {
-    if (outcome.status !== 'ok') report.syncFailures.push({ serviceName, reason: outcome.reason });
+    // `deferred`: marked, and the zone's writer applies it; the task is not stopped until its names are clean.
+    if (outcome.status !== 'ok' && outcome.status !== 'deferred') {
+      report.syncFailures.push({ serviceName, reason: outcome.reason });
+    }
   }
   if (report.syncFailures.length > 0) {
     countMetric('HealthSyncFailures', report.syncFailures.length);
@@ -410,7 +424,12 @@ export async function runHealthCheck(deps: HealthCheckerDeps, deadline: number):
       const state = finalState.get(t.state.taskArn) as TaskState;
       const record = nextHealth.get(t.state.taskArn) as HealthRecord;
       if (record.verdict === 'healthy' && state.status === 'REGISTERED') count.healthy++;
-      const outOfDns = state.registeredNames.length === 0 && state.status !== 'REGISTERED';
+      // Out of DNS: no name registered, and none of its names still waiting for the zone writer.
+      const outOfDns =
+        state.registeredNames.length === 0 &&
+        state.status !== 'REGISTERED' &&
+        dirty !== 'unknown' &&
+        (state.endpoints ?? []).every((e) => !dirty.has(e.name));
       const justDeregistered = deregisteredNow.has(t.state.taskArn);
       if (
         record.verdict === 'unhealthy' &&

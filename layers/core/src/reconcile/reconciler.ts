@@ -27,6 +27,7 @@ import { scanTasksAndMembers } from '../state/state-scan';
 import { exclusiveScheduledHandler, type SkippedRun } from '../state/run-lease';
 import { describeTasks, isClusterNotFound, listClusterArns, listRunningTaskArns } from '../ecs/tasks';
 import { missingTaskStopEvent, snapshotEvent } from '../ecs/snapshot';
+import { isDeadlineExceeded } from '../util/deadline';
 import { findZoneDrift, type DriftKind, type ZoneSet } from './zone-drift';
 
 export interface ReconcilerDeps {
@@ -248,7 +249,16 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
     ),
   );
   const touched = new Set(requests.map((r) => r.serviceName));
-  const taskOutcomes = requests.length > 0 ? await backend.sync(requests, { deadline }) : new Map<string, SyncOutcome>();
+  // Always drained (leftovers of a writer that died are drained here too), waiting a little for the zone's lease so
+  // the run knows which repairs it made.
+  let taskOutcomes = new Map<string, SyncOutcome>();
+  try {
+    taskOutcomes = await backend.sync(requests, { deadline, waitForLeaseMs: 30_000 });
+  } catch (error) {
+    // Out of time: the transitions' names stay marked in the state table; the next drain syncs them.
+    if (!isDeadlineExceeded(error)) throw error;
+    report.complete = false;
+  }
   noteUnresolved(report, taskOutcomes);
   for (const { repair } of pendingRepairs) report.repairs.push(repair);
 
@@ -271,7 +281,7 @@ export async function runReconcile(deps: ReconcilerDeps, deadline: number): Prom
     if (drifts.length > 0) {
       const outcomes = await backend.sync(
         drifts.map((d) => ({ serviceName: d.serviceName, touchedTasks: d.touchedTasks })),
-        { deadline },
+        { deadline, waitForLeaseMs: 30_000 },
       );
       noteUnresolved(report, outcomes);
       for (const drift of drifts) {

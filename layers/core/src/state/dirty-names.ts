@@ -5,11 +5,13 @@
 // if nobody marked it again meanwhile (conditional delete on `rev`). A sync that failed leaves its mark, so it is
 // redone from state whatever later events say.
 //
-//   pk DIRTY  sk NAME#<name>#TASK#<taskArn>   rev = the task state's revision that made the change
-//   pk DIRTY  sk NAME#<name>#SYNC             rev = a counter, +1 per explicit mark (reconciler, health checker)
+//   pk DIRTY  sk TASK#<taskArn>      names (a string set, grown by every transition until drained),
+//                                   rev = the task state's revision of the last change
+//   pk DIRTY  sk NAME#<name>#SYNC    names {<name>}, rev = a counter, +1 per explicit mark (reconciler, checker)
 //
-// One item per task and name (not one per name): concurrent transitions of different tasks never write the same
-// item, so marking adds no DynamoDB transaction conflicts under a burst.
+// One item per task (not one per name): concurrent transitions of different tasks never write the same item, so
+// marking adds no DynamoDB transaction conflicts under a burst, and a transition adds one item to its transaction
+// whatever the number of names (TransactWriteItems takes at most 100).
 import { DeleteCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { documentClient } from '../aws/clients';
@@ -18,9 +20,9 @@ import { errorName } from '../util/retry';
 
 export const DIRTY_PK = 'DIRTY';
 
-/** One mark: `name` must be synced; `taskId` hints which per-task records may be involved. */
+/** One mark: `names` must be synced; `taskId` hints which per-task records may be involved. */
 export interface DirtyMark {
-  name: string;
+  names: string[];
   sk: string;
   rev: number;
   taskId?: string;
@@ -30,22 +32,30 @@ export interface DirtyMark {
   eventTime?: number;
 }
 
-/** The mark item a task state transition writes for one name (put into the state transaction). */
-export function taskMarkItem(
-  name: string,
+/**
+ * The Update a task state transition puts into its transaction: adds `names` to the task's mark (names marked by an
+ * earlier transition and not yet drained stay) and sets its revision.
+ */
+export function taskMarkUpdate(
+  tableName: string,
+  names: string[],
   task: { taskArn: string; taskId: string },
   revision: number,
   now: number,
   eventTime?: number,
 ) {
+  const values: Record<string, unknown> = { ':names': new Set(names), ':rev': revision, ':now': now, ':task': task.taskId };
+  let set = 'SET rev = :rev, markedAt = :now, taskId = :task';
+  if (eventTime !== undefined) {
+    values[':eventTime'] = eventTime;
+    set += ', eventTime = if_not_exists(eventTime, :eventTime)';
+  }
   return {
-    pk: DIRTY_PK,
-    sk: `NAME#${name}#TASK#${task.taskArn}`,
-    name,
-    taskId: task.taskId,
-    rev: revision,
-    markedAt: now,
-    ...(eventTime === undefined ? {} : { eventTime }),
+    TableName: tableName,
+    Key: { pk: DIRTY_PK, sk: `TASK#${task.taskArn}` },
+    UpdateExpression: `${set} ADD #names :names`,
+    ExpressionAttributeNames: { '#names': 'names' },
+    ExpressionAttributeValues: values,
   };
 }
 
@@ -63,9 +73,9 @@ export class DirtyNames {
               new UpdateCommand({
                 TableName: this.tableName,
                 Key: { pk: DIRTY_PK, sk: `NAME#${name}#SYNC` },
-                UpdateExpression: 'SET #name = :name, markedAt = :now ADD rev :one',
-                ExpressionAttributeNames: { '#name': 'name' },
-                ExpressionAttributeValues: { ':name': name, ':now': Date.now(), ':one': 1 },
+                UpdateExpression: 'SET markedAt = :now ADD rev :one, #names :names',
+                ExpressionAttributeNames: { '#names': 'names' },
+                ExpressionAttributeValues: { ':names': new Set([name]), ':now': Date.now(), ':one': 1 },
               }),
               sendOptions,
             ),
@@ -97,7 +107,7 @@ export class DirtyNames {
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
         marks.push({
-          name: String(item.name),
+          names: [...((item.names as Set<string> | undefined) ?? [])].map(String).sort(),
           sk: String(item.sk),
           rev: Number(item.rev),
           taskId: item.taskId === undefined ? undefined : String(item.taskId),

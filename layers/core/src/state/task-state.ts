@@ -9,7 +9,7 @@ import { documentClient } from '../aws/clients';
 import type { Endpoint, UnresolvedPort } from '../resolve/endpoints';
 import type { Member } from '../plan/records';
 import { errorName, withRetries } from '../util/retry';
-import { taskMarkItem } from './dirty-names';
+import { taskMarkUpdate } from './dirty-names';
 import { deadlineCall, pagesBefore } from '../util/deadline';
 
 /**
@@ -118,8 +118,9 @@ export class TaskStateStore {
     ];
     const nextNames = new Set(next.registeredNames);
     const now = Date.now();
-    for (const name of changedMemberships(previous, next)) {
-      items.push({ Put: { TableName: this.tableName, Item: taskMarkItem(name, next, next.revision as number, now, options.eventTime) } });
+    const changed = changedMemberships(previous, next);
+    if (changed.length > 0) {
+      items.push({ Update: taskMarkUpdate(this.tableName, changed, next, next.revision as number, now, options.eventTime) });
     }
     for (const name of previous?.registeredNames ?? []) {
       if (!nextNames.has(name)) items.push({ Delete: { TableName: this.tableName, Key: memberKey(name, next.taskArn) } });

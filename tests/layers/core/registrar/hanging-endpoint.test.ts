@@ -69,7 +69,7 @@ describe('task registrar with a Route 53 endpoint that never answers', () => {
     expect(endpoint.connections()).toBeGreaterThan(0); // the reads really went to the hanging endpoint
     expect(result.batchItemFailures).toEqual([]);
     expect(elapsed).toBeLessThan(LAMBDA_REMAINING_MS);
-    expect((await new DirtyNames(config.stateTableName).list()).map((m) => m.name).sort()).toEqual(['api', 'web', 'web']);
+    expect((await new DirtyNames(config.stateTableName).list()).flatMap((m) => m.names).sort()).toEqual(['api', 'web', 'web']);
     // one line names the cause: the reads ran into the invocation deadline
     const left = lines.filter((l) => l.level === 'WARN' && /^Names stay dirty/.test(String(l.message)));
     expect(left).toHaveLength(1);
