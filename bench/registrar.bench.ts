@@ -1,7 +1,7 @@
 // Registrar benchmarks: planning cost (pure) and end-to-end batches against moto behind the Route 53 guard.
 // Prints numbers; asserts nothing about time.
 import { performance } from 'node:perf_hooks';
-import { desiredRecords, packUnits, planServiceChanges, resetClients, type Member } from '@ecs-sd/core';
+import { desiredRecords, packUnits, planServiceChanges, resetClients, unitCost, type Member } from '@ecs-sd/core';
 import { motoUrl, pinEcsTasksRunning, resetMoto } from '../tests/support/moto';
 import { startRoute53Guard } from '../tests/support/route53-guard';
 import {
@@ -34,7 +34,7 @@ describe('registrar benchmarks', () => {
       return { key: `s${n}`, changes: p.kind === 'changes' ? p.changes : [] };
     });
     const { batches } = packUnits(units);
-    print(`plan+pack 1,000 names x 3 members: ${(performance.now() - start).toFixed(1)} ms -> ${batches.length} ChangeResourceRecordSets calls (${units.reduce((n, u) => n + u.changes.length, 0)} changes)`);
+    print(`plan+pack 1,000 names x 3 members: ${(performance.now() - start).toFixed(1)} ms -> ${batches.length} ChangeResourceRecordSets calls (${units.reduce((n, u) => n + u.changes.length, 0)} changes, ${units.reduce((n, u) => n + unitCost(u.changes).records, 0)} values)`);
     expect(plan.kind).toBe('changes');
   });
 

@@ -239,8 +239,10 @@ describe('environment: every setting the code reads is set', () => {
   const schemaKeys = [...schemaBlock.matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]);
   // Set by the Lambda runtime itself, not by the template.
   const runtimeProvided = (name: string) => /^(AWS_|_X_AMZN_|LAMBDA_|_HANDLER$|TZ$)/.test(name);
+  // For local emulators only, unset in a deployment (aws/clients.ts says why).
+  const localOnly = new Set(['SDK_REQUEST_TIMEOUT_MS']);
   const readDirectly = [...new Set(code.flatMap((text) => [...text.matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)]
-    .map((m) => m[1])))].filter((name) => !runtimeProvided(name));
+    .map((m) => m[1])))].filter((name) => !runtimeProvided(name) && !localOnly.has(name));
 
   const CONTRACT = [
     'STATE_TABLE_NAME', 'IDEMPOTENCY_TABLE_NAME', 'HOSTED_ZONE_ID', 'ZONE_NAME', 'RECORD_TTL', 'SRV_NAME_FORMAT',

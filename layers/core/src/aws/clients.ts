@@ -27,11 +27,20 @@ export const CLIENT_TIMEOUTS = {
   requestTimeoutMs: 4_000,
 } as const;
 
-const requestHandler = {
+/**
+ * SDK_REQUEST_TIMEOUT_MS (1,000-60,000) replaces the request timeout for local emulators, whose pages can take
+ * seconds (moto's Scan of thousands of items); production leaves it unset. Read when a client is created.
+ */
+function requestTimeoutMs(): number {
+  const override = Number(process.env.SDK_REQUEST_TIMEOUT_MS);
+  return Number.isInteger(override) && override >= 1_000 && override <= 60_000 ? override : CLIENT_TIMEOUTS.requestTimeoutMs;
+}
+
+const requestHandler = () => ({
   connectionTimeout: CLIENT_TIMEOUTS.connectionTimeoutMs,
-  requestTimeout: CLIENT_TIMEOUTS.requestTimeoutMs,
+  requestTimeout: requestTimeoutMs(),
   throwOnRequestTimeout: true,
-};
+});
 
 type Clients = {
   route53?: Route53Client;
@@ -48,17 +57,17 @@ let clients: Clients = {};
 // Route 53 retries are owned by backends/route53/api (util/retry: deadline-aware, jittered); the SDK must not retry
 // on top.
 export const route53Client = (): Route53Client =>
-  (clients.route53 ??= tracer.captureAWSv3Client(new Route53Client({ maxAttempts: 1, requestHandler })));
-export const ecsClient = (): ECSClient => (clients.ecs ??= tracer.captureAWSv3Client(new ECSClient({ requestHandler })));
-export const ec2Client = (): EC2Client => (clients.ec2 ??= tracer.captureAWSv3Client(new EC2Client({ requestHandler })));
+  (clients.route53 ??= tracer.captureAWSv3Client(new Route53Client({ maxAttempts: 1, requestHandler: requestHandler() })));
+export const ecsClient = (): ECSClient => (clients.ecs ??= tracer.captureAWSv3Client(new ECSClient({ requestHandler: requestHandler() })));
+export const ec2Client = (): EC2Client => (clients.ec2 ??= tracer.captureAWSv3Client(new EC2Client({ requestHandler: requestHandler() })));
 /** Classic ELB (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING) and ALB/NLB (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2). */
 export const elbClient = (): ElasticLoadBalancingClient =>
-  (clients.elb ??= tracer.captureAWSv3Client(new ElasticLoadBalancingClient({ requestHandler })));
+  (clients.elb ??= tracer.captureAWSv3Client(new ElasticLoadBalancingClient({ requestHandler: requestHandler() })));
 export const elbv2Client = (): ElasticLoadBalancingV2Client =>
-  (clients.elbv2 ??= tracer.captureAWSv3Client(new ElasticLoadBalancingV2Client({ requestHandler })));
+  (clients.elbv2 ??= tracer.captureAWSv3Client(new ElasticLoadBalancingV2Client({ requestHandler: requestHandler() })));
 /** The document client wraps this one, so its calls are traced through it. */
 export const dynamoDbClient = (): DynamoDBClient =>
-  (clients.dynamodb ??= tracer.captureAWSv3Client(new DynamoDBClient({ requestHandler })));
+  (clients.dynamodb ??= tracer.captureAWSv3Client(new DynamoDBClient({ requestHandler: requestHandler() })));
 export const documentClient = (): DynamoDBDocumentClient =>
   (clients.documents ??= DynamoDBDocumentClient.from(dynamoDbClient(), {
     marshallOptions: { removeUndefinedValues: true },
