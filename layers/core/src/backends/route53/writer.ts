@@ -2,6 +2,7 @@
 // Route 53 rejects one, the request is bisected until the bad unit is isolated and the good ones still land.
 import { logger } from '../../observability';
 import { errorName } from '../../util/retry';
+import { canonicalName } from '../../parse/dns-name';
 import { changeRecordSets } from './api';
 import { packUnits, type Unit } from './limits';
 
@@ -65,6 +66,20 @@ async function sendBatch(
     }
     if (units.length === 1) {
       outcomes.set(units[0], rejection);
+      return;
+    }
+    if (rejection.status === 'stale') {
+      // A failed compare names the record sets that changed: those units are re-read and re-planned by the caller,
+      // the others go out again at once. No bisection: halving a batch of stale plans costs a rejected call per half.
+      const named = new Set([...rejection.reason.matchAll(/name='([^']+)'/g)].map((m) => canonicalName(m[1])));
+      const touches = (unit: Unit) => unit.changes.some((c) => named.has(canonicalName(c.set.name)));
+      const stale = units.filter(touches);
+      if (stale.length === 0 || stale.length === units.length) {
+        for (const unit of units) outcomes.set(unit, rejection);
+        return;
+      }
+      for (const unit of stale) outcomes.set(unit, rejection);
+      await sendBatch(hostedZoneId, units.filter((u) => !touches(u)), deadline, outcomes);
       return;
     }
     logger.info('Route 53 rejected a batch; bisecting to isolate the rejected change', {

@@ -25,8 +25,8 @@ function answerChangesAfter(until: number): void {
   );
 }
 
-describe('bisection of a rejected batch near the deadline', () => {
-  it('sends no half after the deadline; every unit of the batch is to be retried', async () => {
+describe('a rejected batch near the deadline', () => {
+  it('sends nothing again after the deadline: the named stale unit is re-read, the other is to be retried', async () => {
     const { zoneId } = await freshZone({ guard: guard() });
     // "taken" exists already, so CREATE of it is rejected and the batch with it too.
     const seed = new Route53Client({ endpoint: guard().url });
@@ -52,7 +52,7 @@ describe('bisection of a rejected batch near the deadline', () => {
 
     expect(guard().count('ChangeResourceRecordSets')).toBe(1);
     expect(outcomes.get('fresh')).toMatchObject({ status: 'retry' });
-    expect(outcomes.get('taken')).toMatchObject({ status: 'retry' });
+    expect(outcomes.get('taken')).toMatchObject({ status: 'stale' });
   });
 
   it('sends nothing once the deadline has passed', async () => {
@@ -60,5 +60,28 @@ describe('bisection of a rejected batch near the deadline', () => {
     const outcomes = await applyUnits(zoneId, [{ key: 'fresh', changes: [{ action: 'CREATE', set: aSet('fresh', '10.0.0.1') }] }], Date.now() - 1);
     expect(guard().count('ChangeResourceRecordSets')).toBe(0);
     expect(outcomes.get('fresh')).toMatchObject({ status: 'retry' });
+  });
+});
+
+describe('a batch rejected because some of its plans were stale', () => {
+  it('marks only the units Route 53 named as stale and sends the others again at once (no bisection)', async () => {
+    const { zoneId } = await freshZone({ guard: guard() });
+    const seed = new Route53Client({ endpoint: guard().url });
+    await seed.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zoneId,
+        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: `taken.${ZONE}.`, Type: 'A', TTL: 10, ResourceRecords: [{ Value: '10.0.0.9' }] } }] },
+      }),
+    );
+    seed.destroy();
+    guard().resetCalls();
+    const units = ['a', 'b', 'taken', 'c', 'd'].map((key, i) => ({
+      key,
+      changes: [{ action: 'CREATE' as const, set: aSet(key, `10.0.1.${i + 1}`) }],
+    }));
+    const outcomes = await applyUnits(zoneId, units, Date.now() + 10_000);
+    expect(guard().calls.filter((c) => c.operation === 'ChangeResourceRecordSets').map((c) => c.status)).toEqual([400, 200]);
+    expect(outcomes.get('taken')).toMatchObject({ status: 'stale' });
+    for (const key of ['a', 'b', 'c', 'd']) expect(outcomes.get(key)).toEqual({ status: 'applied' });
   });
 });
