@@ -25,19 +25,25 @@ function answerChangesAfter(until: number): void {
   );
 }
 
+/** A fresh zone that already holds an A record at taken.<zone> (calls recorded from here on). */
+async function zoneWithTaken(): Promise<string> {
+  const { zoneId } = await freshZone({ guard: guard() });
+  const seed = new Route53Client({ endpoint: guard().url });
+  await seed.send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: zoneId,
+      ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: `taken.${ZONE}.`, Type: 'A', TTL: 10, ResourceRecords: [{ Value: '10.0.0.9' }] } }] },
+    }),
+  );
+  seed.destroy();
+  guard().resetCalls();
+  return zoneId;
+}
+
 describe('a rejected batch near the deadline', () => {
   it('sends nothing again after the deadline: the named stale unit is re-read, the other is to be retried', async () => {
-    const { zoneId } = await freshZone({ guard: guard() });
     // "taken" exists already, so CREATE of it is rejected and the batch with it too.
-    const seed = new Route53Client({ endpoint: guard().url });
-    await seed.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: zoneId,
-        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: `taken.${ZONE}.`, Type: 'A', TTL: 10, ResourceRecords: [{ Value: '10.0.0.9' }] } }] },
-      }),
-    );
-    seed.destroy();
-    guard().resetCalls();
+    const zoneId = await zoneWithTaken();
 
     const deadline = Date.now() + 1000;
     answerChangesAfter(deadline);
@@ -65,16 +71,7 @@ describe('a rejected batch near the deadline', () => {
 
 describe('a batch rejected because some of its plans were stale', () => {
   it('marks only the units Route 53 named as stale and sends the others again at once (no bisection)', async () => {
-    const { zoneId } = await freshZone({ guard: guard() });
-    const seed = new Route53Client({ endpoint: guard().url });
-    await seed.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: zoneId,
-        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: `taken.${ZONE}.`, Type: 'A', TTL: 10, ResourceRecords: [{ Value: '10.0.0.9' }] } }] },
-      }),
-    );
-    seed.destroy();
-    guard().resetCalls();
+    const zoneId = await zoneWithTaken();
     const units = ['a', 'b', 'taken', 'c', 'd'].map((key, i) => ({
       key,
       changes: [{ action: 'CREATE' as const, set: aSet(key, `10.0.1.${i + 1}`) }],
